@@ -1,0 +1,83 @@
+"""Django admin for hub administrators: lifecycle actions go through the services."""
+
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest
+
+from apps.common.errors import VigilError
+from apps.organisations import services
+from apps.organisations.context import request_actor
+from apps.organisations.models import ApiKey, Membership, Organisation
+
+
+def _transition_action(transition: str, description: str):
+    @admin.action(description=description)
+    def action(modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet[Organisation]) -> None:
+        actor = request_actor(request)
+        for organisation in queryset:
+            try:
+                services.organisation_change_status(actor=actor, organisation=organisation, transition=transition)
+            except VigilError as exc:
+                modeladmin.message_user(request, f"{organisation}: {exc.detail}", messages.WARNING)
+
+    action.__name__ = f"{transition}_organisations"
+    return action
+
+
+@admin.register(Organisation)
+class OrganisationAdmin(admin.ModelAdmin):
+    list_display = ("name", "slug", "sector", "jurisdiction", "status", "created_at")
+    list_filter = ("status", "sector", "jurisdiction")
+    search_fields = ("name", "slug")
+    readonly_fields = ("slug", "status", "created_at", "status_changed_at")
+    actions = [
+        _transition_action("approve", "Approve selected organisations"),
+        _transition_action("suspend", "Suspend selected organisations"),
+        _transition_action("reinstate", "Reinstate selected organisations"),
+    ]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # created with `manage.py create_organisation` so it is audited
+
+    def has_delete_permission(self, request: HttpRequest, obj: Organisation | None = None) -> bool:
+        return False  # suspend instead: reports and the audit trail refer to it
+
+
+@admin.register(Membership)
+class MembershipAdmin(admin.ModelAdmin):
+    list_display = ("user", "organisation", "role", "created_at")
+    list_filter = ("role", "organisation")
+    readonly_fields = ("user", "organisation", "role", "created_at")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+
+@admin.register(ApiKey)
+class ApiKeyAdmin(admin.ModelAdmin):
+    list_display = ("name", "prefix", "organisation", "scopes", "expires_at", "revoked_at", "last_used_at")
+    list_filter = ("organisation",)
+    fields = readonly_fields = (
+        "name",
+        "prefix",
+        "organisation",
+        "scopes",
+        "created_by",
+        "created_at",
+        "expires_at",
+        "revoked_at",
+        "last_used_at",
+    )
+    actions = ["revoke"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: ApiKey | None = None) -> bool:
+        return False
+
+    @admin.action(description="Revoke selected API keys")
+    def revoke(self, request: HttpRequest, queryset: QuerySet[ApiKey]) -> None:
+        actor = request_actor(request)
+        for api_key in queryset:
+            services.api_key_revoke(actor=actor, api_key=api_key)

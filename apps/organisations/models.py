@@ -1,0 +1,105 @@
+"""Organisations, memberships and API keys."""
+
+from datetime import datetime
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+
+class Sector(models.TextChoices):
+    BANK = "bank", "Bank"
+    EXCHANGE = "exchange", "Exchange / VASP"
+    PAYMENT_PROVIDER = "payment_provider", "Payment provider"
+    NGO = "ngo", "NGO"
+    LAW_ENFORCEMENT = "law_enforcement", "Law enforcement"
+    REGULATOR = "regulator", "Regulator"
+    OTHER = "other", "Other"
+
+
+class OrganisationStatus(models.TextChoices):
+    PENDING = "pending", "Pending approval"
+    ACTIVE = "active", "Active"
+    SUSPENDED = "suspended", "Suspended"
+
+
+class Organisation(models.Model):
+    name = models.CharField(max_length=200, unique=True)
+    slug = models.SlugField(max_length=100, unique=True)
+    sector = models.CharField(max_length=32, choices=Sector.choices)
+    jurisdiction = models.CharField(max_length=2, help_text="ISO 3166-1 alpha-2")
+    status = models.CharField(max_length=16, choices=OrganisationStatus.choices, default=OrganisationStatus.PENDING)
+    contact_name = models.CharField(max_length=200, blank=True)
+    contact_email = models.EmailField(blank=True)
+    contact_phone = models.CharField(max_length=50, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    status_changed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_active(self) -> bool:
+        return self.status == OrganisationStatus.ACTIVE
+
+
+class Role(models.TextChoices):
+    ADMIN = "admin", "Admin"
+    ANALYST = "analyst", "Analyst"
+    VIEWER = "viewer", "Viewer"
+
+
+class Membership(models.Model):
+    # One organisation per person: an analyst acting for two members needs two accounts,
+    # so every act is attributable to exactly one organisation.
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="membership")
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="memberships")
+    role = models.CharField(max_length=16, choices=Role.choices, default=Role.ANALYST)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"{self.user} ({self.role}, {self.organisation})"
+
+
+class Scope(models.TextChoices):
+    REPORT = "report", "Report indicators"
+    SCREEN = "screen", "Screen tokens"
+    READ = "read", "Read matches and organisation data"
+    MANAGE = "manage", "Manage keys, webhooks and settings"
+
+
+ROLE_SCOPES: dict[str, frozenset[str]] = {
+    Role.ADMIN: frozenset(Scope.values),
+    Role.ANALYST: frozenset({Scope.REPORT, Scope.SCREEN, Scope.READ}),
+    Role.VIEWER: frozenset({Scope.READ}),
+}
+
+
+class ApiKey(models.Model):
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="api_keys")
+    name = models.CharField(max_length=100)
+    # The public half of the key, used to find the row; the secret half is stored only hashed.
+    prefix = models.CharField(max_length=32, unique=True)
+    secret_hash = models.CharField(max_length=64)
+    scopes = models.JSONField(default=list)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix})"
+
+    def is_usable(self, now: datetime | None = None) -> bool:
+        now = now or timezone.now()
+        return self.revoked_at is None and (self.expires_at is None or self.expires_at > now)

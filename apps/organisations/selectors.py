@@ -1,0 +1,53 @@
+"""Reads scoped to one organisation: another organisation's object is simply not found."""
+
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from apps.common.errors import AuthenticationRefused, NotFound
+from apps.organisations.keys import key_matches, key_parse_prefix
+from apps.organisations.models import ApiKey, Membership, Organisation
+
+
+def organisation_get_by_slug(*, slug: str) -> Organisation:
+    try:
+        return Organisation.objects.get(slug=slug)
+    except Organisation.DoesNotExist:
+        raise NotFound(f"No organisation with slug {slug!r}.") from None
+
+
+def membership_list_visible_to(*, organisation: Organisation) -> QuerySet[Membership]:
+    return Membership.objects.filter(organisation=organisation).select_related("user").order_by("id")
+
+
+def membership_get_visible_to(*, organisation: Organisation, membership_id: int) -> Membership:
+    try:
+        return membership_list_visible_to(organisation=organisation).get(pk=membership_id)
+    except Membership.DoesNotExist:
+        raise NotFound("No such member.") from None
+
+
+def api_key_list_visible_to(*, organisation: Organisation) -> QuerySet[ApiKey]:
+    return ApiKey.objects.filter(organisation=organisation).order_by("id")
+
+
+def api_key_get_visible_to(*, organisation: Organisation, api_key_id: int) -> ApiKey:
+    try:
+        return api_key_list_visible_to(organisation=organisation).get(pk=api_key_id)
+    except ApiKey.DoesNotExist:
+        raise NotFound("No such API key.") from None
+
+
+def api_key_authenticate(*, full_key: str) -> ApiKey:
+    """The key behind a presented secret, or AuthenticationRefused saying why not."""
+    prefix = key_parse_prefix(full_key)
+    if prefix is None:
+        raise AuthenticationRefused("Malformed API key: expected vigil_<id>_<secret>.")
+    api_key = ApiKey.objects.select_related("organisation").filter(prefix=prefix).first()
+    if api_key is None or not key_matches(full_key, api_key.secret_hash):
+        raise AuthenticationRefused("Unknown or wrong API key.")
+    # Only the holder of the full secret gets past this line, so naming the state leaks nothing.
+    if api_key.revoked_at is not None:
+        raise AuthenticationRefused("This API key has been revoked.")
+    if api_key.expires_at is not None and api_key.expires_at <= timezone.now():
+        raise AuthenticationRefused("This API key has expired.")
+    return api_key

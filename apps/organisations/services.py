@@ -1,0 +1,250 @@
+"""State changes for organisations, memberships and API keys; each writes its audit event."""
+
+import secrets
+from datetime import datetime
+
+import pycountry
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.validators import validate_email
+from django.db import transaction
+from django.utils import timezone
+from django.utils.text import slugify
+
+from apps.audit.services import audit_log
+from apps.common.actors import Actor
+from apps.common.errors import Conflict, ValidationFailed
+from apps.organisations.keys import key_generate
+from apps.organisations.models import (
+    ApiKey,
+    Membership,
+    Organisation,
+    OrganisationStatus,
+    Role,
+    Scope,
+    Sector,
+)
+
+
+def _check_choice(value: str, choices: list[str], field: str) -> None:
+    if value not in choices:
+        raise ValidationFailed(f"{field} must be one of: {', '.join(choices)}; got {value!r}.")
+
+
+def _check_jurisdiction(code: str) -> str:
+    code = code.strip().upper()
+    if len(code) != 2 or pycountry.countries.get(alpha_2=code) is None:
+        raise ValidationFailed(f"jurisdiction must be an ISO 3166-1 alpha-2 code; got {code!r}.")
+    return code
+
+
+def _check_email(email: str, field: str) -> None:
+    try:
+        validate_email(email)
+    except DjangoValidationError:
+        raise ValidationFailed(f"{field} is not a valid e-mail address: {email!r}.") from None
+
+
+@transaction.atomic
+def organisation_create(
+    *,
+    actor: Actor,
+    name: str,
+    sector: str,
+    jurisdiction: str,
+    contact_name: str = "",
+    contact_email: str = "",
+    contact_phone: str = "",
+    pending: bool = False,
+) -> Organisation:
+    name = name.strip()
+    if not name:
+        raise ValidationFailed("name must not be empty.")
+    _check_choice(sector, Sector.values, "sector")
+    jurisdiction = _check_jurisdiction(jurisdiction)
+    if contact_email:
+        _check_email(contact_email, "contact_email")
+    slug = slugify(name)[:100]
+    if not slug:
+        raise ValidationFailed("name must contain letters or digits.")
+    if Organisation.objects.filter(name__iexact=name).exists() or Organisation.objects.filter(slug=slug).exists():
+        raise Conflict(f"An organisation named {name!r} already exists.")
+    organisation = Organisation.objects.create(
+        name=name,
+        slug=slug,
+        sector=sector,
+        jurisdiction=jurisdiction,
+        contact_name=contact_name,
+        contact_email=contact_email,
+        contact_phone=contact_phone,
+        status=OrganisationStatus.PENDING if pending else OrganisationStatus.ACTIVE,
+    )
+    audit_log(
+        actor=actor,
+        action="organisation.created",
+        organisation_id=organisation.pk,
+        target=organisation,
+        data={"name": name, "sector": sector, "jurisdiction": jurisdiction, "status": organisation.status},
+    )
+    return organisation
+
+
+# transition -> (statuses it may start from, resulting status, audit action)
+_TRANSITIONS: dict[str, tuple[set[str], str, str]] = {
+    "approve": ({OrganisationStatus.PENDING}, OrganisationStatus.ACTIVE, "organisation.approved"),
+    "suspend": (
+        {OrganisationStatus.PENDING, OrganisationStatus.ACTIVE},
+        OrganisationStatus.SUSPENDED,
+        "organisation.suspended",
+    ),
+    "reinstate": ({OrganisationStatus.SUSPENDED}, OrganisationStatus.ACTIVE, "organisation.reinstated"),
+}
+
+
+@transaction.atomic
+def organisation_change_status(
+    *, actor: Actor, organisation: Organisation, transition: str, reason: str = ""
+) -> Organisation:
+    """Approve, suspend or reinstate; the row is locked so two admins cannot race."""
+    allowed_from, target_status, action = _TRANSITIONS[transition]
+    organisation = Organisation.objects.select_for_update().get(pk=organisation.pk)
+    if organisation.status not in allowed_from:
+        raise Conflict(f"Cannot {transition} an organisation that is {organisation.status}.")
+    previous = organisation.status
+    organisation.status = target_status
+    organisation.status_changed_at = timezone.now()
+    organisation.save(update_fields=["status", "status_changed_at"])
+    audit_log(
+        actor=actor,
+        action=action,
+        organisation_id=organisation.pk,
+        target=organisation,
+        data={"from": previous, "to": target_status, "reason": reason},
+    )
+    return organisation
+
+
+@transaction.atomic
+def user_create(
+    *,
+    actor: Actor,
+    organisation: Organisation | None,
+    username: str,
+    email: str,
+    role: str = Role.ANALYST,
+    password: str | None = None,
+    hub_admin: bool = False,
+) -> tuple[AbstractBaseUser, str]:
+    """Create a person; returns the user and the password (generated when none is given)."""
+    User = get_user_model()
+    username = username.strip()
+    if not username:
+        raise ValidationFailed("username must not be empty.")
+    _check_email(email, "email")
+    if hub_admin == (organisation is not None):
+        raise ValidationFailed("A user is either a hub administrator or a member of one organisation.")
+    if organisation is not None:
+        _check_choice(role, Role.values, "role")
+    if User.objects.filter(username__iexact=username).exists():
+        raise Conflict(f"A user named {username!r} already exists.")
+    password = password or secrets.token_urlsafe(18)
+    try:
+        validate_password(password)
+    except DjangoValidationError as exc:
+        raise ValidationFailed("password is too weak: " + " ".join(exc.messages)) from None
+    user = User.objects.create_user(
+        username=username, email=email, password=password, is_staff=hub_admin, is_superuser=hub_admin
+    )
+    if organisation is not None:
+        Membership.objects.create(user=user, organisation=organisation, role=role)
+    audit_log(
+        actor=actor,
+        action="user.created",
+        organisation_id=organisation.pk if organisation else None,
+        target=user,
+        data={"username": username, "role": role if organisation else "hub_admin"},
+    )
+    return user, password
+
+
+@transaction.atomic
+def membership_change_role(*, actor: Actor, membership: Membership, role: str) -> Membership:
+    _check_choice(role, Role.values, "role")
+    membership = Membership.objects.select_for_update().get(pk=membership.pk)
+    previous = membership.role
+    membership.role = role
+    membership.save(update_fields=["role"])
+    audit_log(
+        actor=actor,
+        action="membership.role_changed",
+        organisation_id=membership.organisation_id,
+        target=membership,
+        data={"user": membership.user.get_username(), "from": previous, "to": role},
+    )
+    return membership
+
+
+def scopes_parse(scopes: list[str] | str) -> list[str]:
+    items = scopes.split(",") if isinstance(scopes, str) else scopes
+    cleaned = sorted({item.strip() for item in items if item.strip()})
+    if not cleaned:
+        raise ValidationFailed(f"Give at least one scope: {', '.join(Scope.values)}.")
+    unknown = [item for item in cleaned if item not in Scope.values]
+    if unknown:
+        raise ValidationFailed(f"Unknown scope(s) {', '.join(unknown)}; known: {', '.join(Scope.values)}.")
+    return cleaned
+
+
+@transaction.atomic
+def api_key_create(
+    *,
+    actor: Actor,
+    organisation: Organisation,
+    name: str,
+    scopes: list[str] | str,
+    expires_at: datetime | None = None,
+) -> tuple[ApiKey, str]:
+    """Create a key; the returned secret is shown once and never stored."""
+    name = name.strip()
+    if not name:
+        raise ValidationFailed("name must not be empty.")
+    cleaned_scopes = scopes_parse(scopes)
+    if expires_at is not None and expires_at <= timezone.now():
+        raise ValidationFailed("expires_at must be in the future.")
+    full, prefix, digest = key_generate()
+    api_key = ApiKey.objects.create(
+        organisation=organisation,
+        name=name,
+        prefix=prefix,
+        secret_hash=digest,
+        scopes=cleaned_scopes,
+        expires_at=expires_at,
+        created_by=actor.user if actor.user is not None and actor.user.pk else None,
+    )
+    audit_log(
+        actor=actor,
+        action="api_key.created",
+        organisation_id=organisation.pk,
+        target=api_key,
+        data={"name": name, "prefix": prefix, "scopes": cleaned_scopes, "expires_at": expires_at},
+    )
+    return api_key, full
+
+
+@transaction.atomic
+def api_key_revoke(*, actor: Actor, api_key: ApiKey) -> ApiKey:
+    """Revoke once; revoking a revoked key is a no-op so retries are safe."""
+    api_key = ApiKey.objects.select_for_update().get(pk=api_key.pk)
+    if api_key.revoked_at is None:
+        api_key.revoked_at = timezone.now()
+        api_key.save(update_fields=["revoked_at"])
+        audit_log(
+            actor=actor,
+            action="api_key.revoked",
+            organisation_id=api_key.organisation_id,
+            target=api_key,
+            data={"name": api_key.name, "prefix": api_key.prefix},
+        )
+    return api_key

@@ -1,0 +1,1 @@
+"""Vigil member client: wallet addresses become tokens without leaving the member's machine."""

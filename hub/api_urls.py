@@ -1,0 +1,23 @@
+"""Routes of the REST API, version 1."""
+
+from django.urls import path, re_path
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+
+from apps.audit.api import views as audit
+from apps.common.problems import api_not_found
+from apps.organisations.api import views as organisations
+
+urlpatterns = [
+    path("schema/", SpectacularAPIView.as_view(permission_classes=[]), name="schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema", permission_classes=[]), name="docs"),
+    path("redoc/", SpectacularRedocView.as_view(url_name="api:schema", permission_classes=[]), name="redoc"),
+    path("organisation", organisations.OrganisationDetailApi.as_view(), name="organisation"),
+    path("members", organisations.MembershipListApi.as_view(), name="members"),
+    path("members/<int:membership_id>", organisations.MembershipDetailApi.as_view(), name="member"),
+    path("api-keys", organisations.ApiKeyListApi.as_view(), name="api-keys"),
+    path("api-keys/<int:api_key_id>", organisations.ApiKeyDetailApi.as_view(), name="api-key"),
+    path("audit-events", audit.AuditEventListApi.as_view(), name="audit-events"),
+    path("audit-events/<int:event_id>", audit.AuditEventDetailApi.as_view(), name="audit-event"),
+    # Last: any other path under the API is a problem+json 404, in debug mode too.
+    re_path(r"^.*$", api_not_found),
+]

@@ -1,0 +1,259 @@
+"""Vigil hub settings, read from the environment.
+
+With no environment at all the hub runs in its embedded first-run mode: SQLite, Celery tasks
+in-process, a local-memory cache, and local secrets created under var/. Production
+(VIGIL_ENV=production) demands every secret and service explicitly.
+"""
+
+import secrets
+import warnings
+from pathlib import Path
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+
+from hub.env import env_bool, env_int, env_list, env_str
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+VAR_DIR = Path(
+    env_str(
+        "VIGIL_VAR_DIR",
+        str(BASE_DIR / "var"),
+        help="Directory for the embedded default's local files (SQLite database, generated local secrets).",
+    )
+)
+
+VIGIL_ENV = env_str(
+    "VIGIL_ENV",
+    "development",
+    help="`development` (embedded defaults) or `production` (every secret and service required, HTTPS).",
+)
+if VIGIL_ENV not in {"development", "production"}:
+    raise ImproperlyConfigured(f"VIGIL_ENV must be development or production, got {VIGIL_ENV!r}")
+PRODUCTION = VIGIL_ENV == "production"
+DEBUG = env_bool("DEBUG", not PRODUCTION, help="Django debug pages. Never on in production.")
+if PRODUCTION and DEBUG:
+    raise ImproperlyConfigured("DEBUG must be off when VIGIL_ENV=production")
+
+
+def _local_secret(filename: str, nbytes: int, purpose: str) -> str:
+    """Embedded default only: create a secret once under VAR_DIR and warn that it is local."""
+    path = VAR_DIR / filename
+    if not path.exists():
+        VAR_DIR.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_hex(nbytes))
+        path.chmod(0o600)
+        warnings.warn(f"{purpose} not set: created a local one in {path}", stacklevel=2)
+    return path.read_text().strip()
+
+
+def _required_in_production(name: str, value: str | None) -> str | None:
+    if PRODUCTION and not value:
+        raise ImproperlyConfigured(f"{name} is required when VIGIL_ENV=production")
+    return value
+
+
+SECRET_KEY = _required_in_production(
+    "SECRET_KEY", env_str("SECRET_KEY", help="Django secret key (sessions, CSRF). Required in production.")
+)
+if not SECRET_KEY:
+    SECRET_KEY = _local_secret("secret_key", 50, "SECRET_KEY")
+
+KEY_ENCRYPTION_KEY = _required_in_production(
+    "VIGIL_KEY_ENCRYPTION_KEY",
+    env_str(
+        "VIGIL_KEY_ENCRYPTION_KEY",
+        help="64 hex characters (32 bytes): encrypts OPRF secret keys at rest. Required in production.",
+    ),
+)
+if not KEY_ENCRYPTION_KEY:
+    KEY_ENCRYPTION_KEY = _local_secret("key_encryption_key", 32, "VIGIL_KEY_ENCRYPTION_KEY")
+try:
+    if len(bytes.fromhex(KEY_ENCRYPTION_KEY)) != 32:
+        raise ValueError
+except ValueError:
+    raise ImproperlyConfigured("VIGIL_KEY_ENCRYPTION_KEY must be 64 hex characters (32 bytes)") from None
+
+ALLOWED_HOSTS = env_list(
+    "ALLOWED_HOSTS",
+    "" if PRODUCTION else "127.0.0.1,localhost,testserver",
+    help="Comma-separated host names the hub answers to.",
+)
+CSRF_TRUSTED_ORIGINS = env_list(
+    "CSRF_TRUSTED_ORIGINS", "", help="Comma-separated origins (https://hub.example.org) allowed to post forms."
+)
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "apps.common",
+    "apps.audit",
+    "apps.organisations",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    # Serves collected static files when DEBUG is off; runserver serves them in development.
+    *(["whitenoise.middleware.WhiteNoiseMiddleware"] if not DEBUG else []),
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "hub.urls"
+WSGI_APPLICATION = "hub.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+DATABASE_URL = _required_in_production(
+    "DATABASE_URL",
+    env_str(
+        "DATABASE_URL", help="PostgreSQL URL (postgres://user:pass@host:5432/name). Unset: SQLite under VIGIL_VAR_DIR."
+    ),
+)
+if DATABASE_URL:
+    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60, conn_health_checks=True)}
+else:
+    VAR_DIR.mkdir(parents=True, exist_ok=True)
+    DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": VAR_DIR / "vigil.sqlite3"}}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+REDIS_URL = _required_in_production(
+    "REDIS_URL",
+    env_str(
+        "REDIS_URL",
+        help="Redis URL: Celery broker and rate-limit cache. Unset: tasks in-process, local-memory cache.",
+    ),
+)
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django_redis.cache.RedisCache",
+            "LOCATION": REDIS_URL,
+            "OPTIONS": {"SOCKET_CONNECT_TIMEOUT": 2, "SOCKET_TIMEOUT": 2},
+        }
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+CELERY_BROKER_URL = REDIS_URL or "memory://"
+CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
+CELERY_TASK_EAGER_PROPAGATES = True
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
+CELERY_TASK_SERIALIZER = "json"
+CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_BEAT_SCHEDULE: dict = {}
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+AUTHENTICATION_BACKENDS = ["apps.organisations.auth.ActiveOrganisationBackend"]
+LOGIN_URL = "admin:login"
+
+LANGUAGE_CODE = "en-gb"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = BASE_DIR / "staticfiles"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        if PRODUCTION
+        else "django.contrib.staticfiles.storage.StaticFilesStorage"
+    },
+}
+
+EMAIL_HOST = env_str("EMAIL_HOST", help="SMTP host for notification e-mail. Unset: e-mail is printed to the console.")
+if EMAIL_HOST:
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    EMAIL_PORT = env_int("EMAIL_PORT", 587, help="SMTP port.")
+    EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "", help="SMTP user name.")
+    EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "", help="SMTP password.")
+    EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", True, help="Use STARTTLS for SMTP.")
+else:
+    EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "vigil@localhost", help="Sender address of hub e-mail.")
+
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "apps.organisations.auth.ApiKeyAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["apps.organisations.permissions.IsOrganisationMember"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "apps.common.problems.problem_exception_handler",
+    "UNAUTHENTICATED_USER": None,
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Vigil hub API",
+    "DESCRIPTION": (
+        "Privacy-preserving sharing of wallet indicators as VOPRF tokens. Errors are RFC 9457 problem details."
+    ),
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+}
+
+# Production hardening: `manage.py check --deploy` must be clean with VIGIL_ENV=production.
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_SSL_REDIRECT = env_bool(
+    "SECURE_SSL_REDIRECT",
+    PRODUCTION,
+    help="Redirect HTTP to HTTPS (on in production; turn off only behind a proxy that already does).",
+)
+SESSION_COOKIE_SECURE = PRODUCTION
+CSRF_COOKIE_SECURE = PRODUCTION
+SESSION_COOKIE_HTTPONLY = True
+SECURE_HSTS_SECONDS = 31_536_000 if PRODUCTION else 0
+SECURE_HSTS_INCLUDE_SUBDOMAINS = PRODUCTION
+SECURE_HSTS_PRELOAD = PRODUCTION
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+
+# The HTTPS redirect must not break the container's own health probe on plain HTTP.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO", help="Log level for the console log.")},
+}

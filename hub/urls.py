@@ -1,0 +1,15 @@
+"""Top-level routes: admin, API, health."""
+
+from django.contrib import admin
+from django.urls import include, path
+
+from apps.common.health import healthz
+
+handler404 = "apps.common.problems.handler404"
+handler500 = "apps.common.problems.handler500"
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("api/v1/", include(("hub.api_urls", "api"), namespace="api")),
+    path("healthz", healthz, name="healthz"),
+]

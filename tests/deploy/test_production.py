@@ -1,0 +1,103 @@
+"""Production configuration: check --deploy, docker-compose.yml and the README agree with the settings."""
+
+import os
+import re
+import secrets
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from hub.env import REGISTRY
+
+ROOT = Path(__file__).resolve().parents[2]
+PRODUCTION_ENV = {
+    "VIGIL_ENV": "production",
+    "SECRET_KEY": secrets.token_urlsafe(50),
+    "VIGIL_KEY_ENCRYPTION_KEY": "ab" * 32,
+    "DATABASE_URL": "postgres://vigil:pw@postgres:5432/vigil",
+    "REDIS_URL": "redis://redis:6379/0",
+    "ALLOWED_HOSTS": "hub.example.org",
+    "POSTGRES_PASSWORD": "pw",
+}
+
+
+def _manage(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
+    clean = {key: value for key, value in os.environ.items() if key not in REGISTRY}
+    return subprocess.run(
+        [sys.executable, "manage.py", *args], cwd=ROOT, env=clean | env, capture_output=True, text=True, timeout=120
+    )
+
+
+def _interpolate(text: str, env: dict[str, str]) -> str:
+    """Docker Compose's ${VAR}, ${VAR:-default} and ${VAR:?error} forms."""
+
+    def replace(match: re.Match) -> str:
+        name, op, arg = match.group(1), match.group(2), match.group(3)
+        if env.get(name):
+            return env[name]
+        if op == ":?":
+            raise AssertionError(f"compose requires {name}: {arg}")
+        return arg or ""
+
+    return re.sub(r"\$\{(\w+)(?:(:-|:\?)([^}]*))?\}", replace, text)
+
+
+@pytest.fixture(scope="module")
+def compose() -> dict:
+    return yaml.safe_load(_interpolate((ROOT / "docker-compose.yml").read_text(), PRODUCTION_ENV))
+
+
+def test_check_deploy_is_clean_in_production_mode() -> None:
+    result = _manage("check", "--deploy", "--fail-level", "WARNING", env=PRODUCTION_ENV)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+
+@pytest.mark.parametrize("missing", ["SECRET_KEY", "VIGIL_KEY_ENCRYPTION_KEY", "DATABASE_URL", "REDIS_URL"])
+def test_production_refuses_to_start_without_a_required_variable(missing: str) -> None:
+    env = {key: value for key, value in PRODUCTION_ENV.items() if key != missing}
+    result = _manage("check", env=env)
+    assert result.returncode != 0
+    assert f"{missing} is required" in result.stderr
+
+
+def test_compose_runs_web_worker_beat_postgres_and_redis(compose: dict) -> None:
+    services = compose["services"]
+    assert {"web", "worker", "beat", "postgres", "redis", "migrate"} <= set(services)
+    assert services["web"]["command"][:2] == ["gunicorn", "hub.wsgi"]
+    assert services["worker"]["command"][:4] == ["celery", "-A", "hub", "worker"]
+    assert services["beat"]["command"][:4] == ["celery", "-A", "hub", "beat"]
+    assert services["migrate"]["command"] == ["python", "manage.py", "migrate", "--noinput"]
+
+
+@pytest.mark.parametrize("service", ["web", "worker", "beat", "migrate"])
+def test_compose_gives_each_hub_process_a_valid_production_environment(compose: dict, service: str) -> None:
+    # An empty value in compose means "not set", as Docker Compose treats it.
+    environment = {
+        key: str(value) for key, value in compose["services"][service]["environment"].items() if value is not None
+    }
+    unknown = set(environment) - set(REGISTRY)
+    assert not unknown, f"compose sets variables the settings never read: {unknown}"
+    assert environment["VIGIL_ENV"] == "production"
+    assert environment["DATABASE_URL"].split("@")[1].startswith("postgres:5432/")
+    assert environment["REDIS_URL"].startswith("redis://redis:6379/")
+    result = _manage("check", "--deploy", "--fail-level", "WARNING", env=environment)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_compose_credentials_for_postgres_agree_with_the_hub(compose: dict) -> None:
+    postgres = compose["services"]["postgres"]["environment"]
+    url = compose["services"]["web"]["environment"]["DATABASE_URL"]
+    assert (
+        url
+        == f"postgres://{postgres['POSTGRES_USER']}:{postgres['POSTGRES_PASSWORD']}@postgres:5432/{postgres['POSTGRES_DB']}"
+    )
+
+
+def test_the_readme_documents_every_environment_variable() -> None:
+    readme = (ROOT / "README.md").read_text()
+    undocumented = [name for name in REGISTRY if f"`{name}`" not in readme]
+    assert not undocumented, f"README does not document: {undocumented}"

@@ -1,0 +1,103 @@
+"""The organisation, members, API keys and audit-events endpoints."""
+
+import pytest
+from django.urls import reverse
+
+from apps.audit.models import AuditEvent
+from apps.organisations.models import ApiKey
+from apps.organisations.selectors import api_key_authenticate
+
+pytestmark = pytest.mark.django_db
+
+
+def test_it_lists_only_the_callers_members(world) -> None:
+    body = world.client_a.get(reverse("api:members")).json()
+    assert sorted(item["username"] for item in body["results"]) == ["alice", "bob"]
+
+
+def test_it_creates_a_key_and_shows_the_secret_once(world) -> None:
+    response = world.client_a.post(reverse("api:api-keys"), {"name": "screening", "scopes": ["screen"]}, format="json")
+    assert response.status_code == 201
+    secret = response.json()["secret"]
+    assert api_key_authenticate(full_key=secret).name == "screening"
+    shown_again = world.client_a.get(reverse("api:api-key", args=[response.json()["api_key"]["id"]])).json()
+    assert "secret" not in shown_again
+    event = AuditEvent.objects.get(action="api_key.created", data__name="screening")
+    assert event.actor_api_key_id == world.key_a.pk
+
+
+def test_it_refuses_a_key_with_an_unknown_scope_listing_the_field(world) -> None:
+    response = world.client_a.post(reverse("api:api-keys"), {"name": "x", "scopes": ["root"]}, format="json")
+    assert response.status_code == 400
+    assert response["Content-Type"] == "application/problem+json"
+    assert response.json()["errors"][0]["pointer"] == "/scopes/0"
+    assert not ApiKey.objects.filter(name="x").exists()
+
+
+def test_it_revokes_a_key(world) -> None:
+    response = world.client_a.delete(reverse("api:api-key", args=[world.key_a.pk]))
+    assert response.status_code == 200
+    assert response.json()["revoked_at"] is not None
+    assert world.client_a.get(reverse("api:organisation")).status_code == 401
+
+
+def test_the_audit_feed_shows_the_callers_events_only(world) -> None:
+    world.client_a.post(reverse("api:api-keys"), {"name": "mine", "scopes": ["read"]}, format="json")
+    world.client_b.post(reverse("api:api-keys"), {"name": "theirs", "scopes": ["read"]}, format="json")
+    names = [event["data"].get("name") for event in world.client_a.get(reverse("api:audit-events")).json()["results"]]
+    assert "mine" in names
+    assert "theirs" not in names
+
+
+# Each row: URL name, how to find an object org A owns, methods to try from org B.
+OWNED_OBJECTS = {
+    "api:member": (lambda world: world.bob.membership.pk, ["get"]),
+    "api:api-key": (lambda world: world.key_a.pk, ["get", "delete"]),
+    "api:audit-event": (
+        lambda world: (
+            AuditEvent.objects.create(
+                created_at="2026-01-01T00:00:00Z",
+                organisation_id=world.org_a.pk,
+                actor_label="t",
+                action="t",
+                prev_hash="0",
+                hash="h",
+            ).pk
+        ),
+        ["get"],
+    ),
+}
+LISTS = {"api:members": "username", "api:api-keys": "prefix", "api:audit-events": "id"}
+# Endpoints with no per-organisation object, or that read only the caller's own organisation.
+NOT_TENANT_OBJECTS = {"api:schema", "api:docs", "api:redoc", "api:organisation"}
+
+
+@pytest.mark.parametrize("url_name", sorted(OWNED_OBJECTS))
+def test_another_organisations_object_is_a_404(world, url_name: str) -> None:
+    object_id, methods = OWNED_OBJECTS[url_name]
+    url = reverse(url_name, args=[object_id(world)])
+    assert world.client_a.get(url).status_code == 200
+    for method in methods:
+        response = getattr(world.client_b, method)(url)
+        assert response.status_code == 404, f"{method.upper()} {url}"
+        assert response["Content-Type"] == "application/problem+json"
+    assert ApiKey.objects.get(pk=world.key_a.pk).revoked_at is None
+
+
+@pytest.mark.parametrize("url_name", sorted(LISTS))
+def test_lists_never_show_another_organisations_objects(world, url_name: str) -> None:
+    field = LISTS[url_name]
+    for client in (world.client_a, world.client_b):  # gives each organisation audit events of its own
+        client.post(reverse("api:api-keys"), {"name": "extra", "scopes": ["read"]}, format="json")
+    seen_by_a = {item[field] for item in world.client_a.get(reverse(url_name)).json()["results"]}
+    seen_by_b = {item[field] for item in world.client_b.get(reverse(url_name)).json()["results"]}
+    assert seen_by_a
+    assert seen_by_b
+    assert not seen_by_a & seen_by_b
+
+
+def test_every_api_endpoint_is_in_the_isolation_table() -> None:
+    from hub import api_urls
+
+    named = {f"api:{pattern.name}" for pattern in api_urls.urlpatterns if pattern.name}
+    assert named == set(OWNED_OBJECTS) | set(LISTS) | NOT_TENANT_OBJECTS
