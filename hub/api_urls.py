@@ -5,6 +5,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 
 from apps.audit.api import views as audit
 from apps.common.problems import api_not_found
+from apps.oprf.api import views as oprf
 from apps.organisations.api import views as organisations
 
 urlpatterns = [
@@ -18,6 +19,8 @@ urlpatterns = [
     path("api-keys/<int:api_key_id>", organisations.ApiKeyDetailApi.as_view(), name="api-key"),
     path("audit-events", audit.AuditEventListApi.as_view(), name="audit-events"),
     path("audit-events/<int:event_id>", audit.AuditEventDetailApi.as_view(), name="audit-event"),
+    path("oprf/keys", oprf.OprfKeyListApi.as_view(), name="oprf-keys"),
+    path("oprf/evaluate", oprf.OprfEvaluateApi.as_view(), name="oprf-evaluate"),
     # Last: any other path under the API is a problem+json 404, in debug mode too.
     re_path(r"^.*$", api_not_found),
 ]

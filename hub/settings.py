@@ -96,6 +96,7 @@ INSTALLED_APPS = [
     "apps.common",
     "apps.audit",
     "apps.organisations",
+    "apps.oprf",
 ]
 
 MIDDLEWARE = [
@@ -168,7 +169,19 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
-CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE = {
+    "retire-expired-oprf-keys": {"task": "apps.oprf.tasks.retire_expired_keys", "schedule": 3600.0},
+}
+
+VIGIL_OPRF_DAILY_QUOTA = env_int(
+    "VIGIL_OPRF_DAILY_QUOTA", 1_000_000, help="Default OPRF evaluations per organisation per UTC day."
+)
+VIGIL_OPRF_RATE = env_str(
+    "VIGIL_OPRF_RATE", "600/min", help="Evaluate calls per organisation (DRF rate: N/sec, N/min, N/hour)."
+)
+VIGIL_OPRF_OVERLAP_DAYS = env_int(
+    "VIGIL_OPRF_OVERLAP_DAYS", 30, help="Days a rotated-out OPRF key stays usable before it is retired."
+)
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -217,6 +230,7 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "apps.common.problems.problem_exception_handler",
     "UNAUTHENTICATED_USER": None,
+    "DEFAULT_THROTTLE_RATES": {"oprf": VIGIL_OPRF_RATE},
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Vigil hub API",

@@ -8,8 +8,12 @@ from django.conf import settings
 from django.db import connection
 from rest_framework.test import APIClient
 
+from apps.common.actors import SYSTEM
+from apps.oprf.models import OprfKey
+from apps.oprf.services import oprf_key_add
 from apps.organisations.models import ApiKey, Organisation, Role
 from tests.factories import ApiKeyFactory, MembershipFactory, OrganisationFactory
+from tests.rfc_vectors import RFC_SECRET
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:
@@ -78,3 +82,9 @@ def world(db) -> World:
 @pytest.fixture
 def on_postgresql() -> bool:
     return connection.vendor == "postgresql"
+
+
+@pytest.fixture
+def rfc_key(db) -> OprfKey:
+    """The current OPRF key, imported from the RFC 9497 VOPRF vectors."""
+    return oprf_key_add(actor=SYSTEM, secret_key=RFC_SECRET, activate=True)

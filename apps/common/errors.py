@@ -10,10 +10,13 @@ class VigilError(Exception):
     code = "invalid"
     title = "Invalid request"
 
-    def __init__(self, detail: str, *, errors: list[dict[str, Any]] | None = None) -> None:
+    def __init__(
+        self, detail: str, *, errors: list[dict[str, Any]] | None = None, retry_after: int | None = None
+    ) -> None:
         super().__init__(detail)
         self.detail = detail
         self.errors = errors or []
+        self.retry_after = retry_after
 
 
 class ValidationFailed(VigilError):
@@ -44,3 +47,11 @@ class AuthenticationRefused(VigilError):
     status = 401
     code = "not-authenticated"
     title = "Authentication failed"
+
+
+class LimitExceeded(VigilError):
+    """A quota or rate limit; `retry_after` (seconds) becomes the Retry-After header."""
+
+    status = 429
+    code = "limit-exceeded"
+    title = "Limit exceeded"

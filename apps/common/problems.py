@@ -41,6 +41,8 @@ def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Respon
         if exc.errors:
             body["errors"] = exc.errors
         response = Response(body, status=exc.status)
+        if exc.retry_after is not None:
+            response["Retry-After"] = str(exc.retry_after)
     else:
         response = exception_handler(exc, context)
         if response is None:

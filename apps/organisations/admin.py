@@ -29,7 +29,8 @@ class OrganisationAdmin(admin.ModelAdmin):
     list_display = ("name", "slug", "sector", "jurisdiction", "status", "created_at")
     list_filter = ("status", "sector", "jurisdiction")
     search_fields = ("name", "slug")
-    readonly_fields = ("slug", "status", "created_at", "status_changed_at")
+    fields = ("name", "slug", "sector", "jurisdiction", "status", *services.EDITABLE_FIELDS)
+    readonly_fields = ("name", "slug", "sector", "jurisdiction", "status", "created_at", "status_changed_at")
     actions = [
         _transition_action("approve", "Approve selected organisations"),
         _transition_action("suspend", "Suspend selected organisations"),
@@ -38,6 +39,10 @@ class OrganisationAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # created with `manage.py create_organisation` so it is audited
+
+    def save_model(self, request: HttpRequest, obj: Organisation, form: object, change: bool) -> None:
+        changes = {field: getattr(obj, field) for field in services.EDITABLE_FIELDS}
+        services.organisation_update(actor=request_actor(request), organisation=obj, **changes)
 
     def has_delete_permission(self, request: HttpRequest, obj: Organisation | None = None) -> bool:
         return False  # suspend instead: reports and the audit trail refer to it

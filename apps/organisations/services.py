@@ -91,6 +91,31 @@ def organisation_create(
     return organisation
 
 
+EDITABLE_FIELDS = ("contact_name", "contact_email", "contact_phone", "daily_evaluation_quota")
+
+
+@transaction.atomic
+def organisation_update(*, actor: Actor, organisation: Organisation, **changes: object) -> Organisation:
+    """Change contacts or the evaluation quota; the audit event records old and new values."""
+    unknown = set(changes) - set(EDITABLE_FIELDS)
+    if unknown:
+        raise ValidationFailed(f"Cannot change {', '.join(sorted(unknown))} here.")
+    if changes.get("contact_email"):
+        _check_email(str(changes["contact_email"]), "contact_email")
+    current = Organisation.objects.select_for_update().get(pk=organisation.pk)
+    diff = {
+        field: {"from": getattr(current, field), "to": value}
+        for field, value in changes.items()
+        if getattr(current, field) != value
+    }
+    for field in diff:
+        setattr(current, field, changes[field])
+    if diff:
+        current.save(update_fields=list(diff))
+        audit_log(actor=actor, action="organisation.updated", organisation_id=current.pk, target=current, data=diff)
+    return current
+
+
 # transition -> (statuses it may start from, resulting status, audit action)
 _TRANSITIONS: dict[str, tuple[set[str], str, str]] = {
     "approve": ({OrganisationStatus.PENDING}, OrganisationStatus.ACTIVE, "organisation.approved"),

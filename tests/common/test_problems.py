@@ -31,3 +31,9 @@ def test_the_docs_load_their_assets_from_the_hub_not_a_cdn() -> None:
     html = APIClient().get("/api/v1/docs/").content.decode()
     assert "/static/drf_spectacular_sidecar/" in html
     assert "cdn" not in html.lower()
+
+
+def test_the_schema_generates_without_warnings() -> None:
+    from django.core.management import call_command
+
+    call_command("spectacular", "--validate", "--fail-on-warn", "--file", "/dev/null")

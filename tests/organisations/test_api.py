@@ -69,7 +69,7 @@ OWNED_OBJECTS = {
 }
 LISTS = {"api:members": "username", "api:api-keys": "prefix", "api:audit-events": "id"}
 # Endpoints with no per-organisation object, or that read only the caller's own organisation.
-NOT_TENANT_OBJECTS = {"api:schema", "api:docs", "api:redoc", "api:organisation"}
+NOT_TENANT_OBJECTS = {"api:schema", "api:docs", "api:redoc", "api:organisation", "api:oprf-keys", "api:oprf-evaluate"}
 
 
 @pytest.mark.parametrize("url_name", sorted(OWNED_OBJECTS))

@@ -16,6 +16,7 @@ class OrganisationDetailApi(APIView):
 
     class OutputSerializer(serializers.ModelSerializer):
         class Meta:
+            ref_name = "Organisation"
             model = Organisation
             fields = [
                 "slug",
@@ -74,6 +75,9 @@ class ApiKeyListApi(APIView):
     required_scopes = {Scope.MANAGE}
 
     class InputSerializer(serializers.Serializer):
+        class Meta:
+            ref_name = "ApiKeyCreate"
+
         name = serializers.CharField(max_length=100)
         scopes = serializers.ListField(child=serializers.ChoiceField(choices=Scope.choices), allow_empty=False)
         expires_at = serializers.DateTimeField(required=False, allow_null=True)

@@ -1,0 +1,29 @@
+"""OPRF keys and evaluation counts, read-only in the admin (changes go through `manage.py oprf_key`)."""
+
+from django.contrib import admin
+from django.http import HttpRequest
+
+from apps.oprf.models import EvaluationUsage, OprfKey
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
+@admin.register(OprfKey)
+class OprfKeyAdmin(ReadOnlyAdmin):
+    list_display = ("key_id", "status", "created_at", "activated_at", "retire_after", "retired_at")
+    exclude = ("secret_ciphertext",)
+
+
+@admin.register(EvaluationUsage)
+class EvaluationUsageAdmin(ReadOnlyAdmin):
+    list_display = ("organisation", "day", "count")
+    list_filter = ("day",)

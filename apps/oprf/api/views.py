@@ -1,0 +1,96 @@
+"""API of the key service: published keys and blind evaluation."""
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from apps.common.api import validated
+from apps.common.throttles import OrganisationRateThrottle
+from apps.oprf.models import OprfKey
+from apps.oprf.selectors import oprf_key_list_published
+from apps.oprf.services import MAX_BATCH, oprf_evaluate
+from apps.organisations.models import Scope
+
+
+class HexBytesField(serializers.CharField):
+    """Lowercase or uppercase hex of exactly `size` bytes."""
+
+    def __init__(self, *, size: int, **kwargs: object) -> None:
+        self.size = size
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data: object) -> bytes:
+        text = super().to_internal_value(data)
+        try:
+            value = bytes.fromhex(text)
+        except ValueError:
+            value = b""
+        if len(value) != self.size:
+            raise serializers.ValidationError(f"must be {self.size} bytes as {2 * self.size} hex characters")
+        return value
+
+
+class OprfKeyOutputSerializer(serializers.ModelSerializer):
+    public_key = serializers.SerializerMethodField()
+
+    class Meta:
+        model = OprfKey
+        fields = ["key_id", "public_key", "status", "activated_at", "retire_after", "retired_at"]
+
+    def get_public_key(self, key: OprfKey) -> str:
+        return bytes(key.public_key).hex()
+
+
+class OprfKeyListApi(APIView):
+    required_scopes = {Scope.REPORT, Scope.SCREEN, Scope.READ, Scope.MANAGE}
+
+    @extend_schema(
+        responses=OprfKeyOutputSerializer(many=True),
+        summary="Published OPRF keys: the current one, those in their overlap window, and retired ones",
+    )
+    def get(self, request: Request) -> Response:
+        keys = oprf_key_list_published()
+        return Response(OprfKeyOutputSerializer(keys, many=True).data)
+
+
+class OprfEvaluateApi(APIView):
+    required_scopes = {Scope.REPORT, Scope.SCREEN}
+    throttle_classes = [OrganisationRateThrottle]
+    throttle_scope = "oprf"
+
+    class InputSerializer(serializers.Serializer):
+        class Meta:
+            ref_name = "OprfEvaluateInput"
+
+        key_id = serializers.CharField(max_length=16)
+        blinded_elements = serializers.ListField(
+            child=HexBytesField(size=32), min_length=1, max_length=MAX_BATCH, help_text="hex ristretto255 elements"
+        )
+
+    class OutputSerializer(serializers.Serializer):
+        class Meta:
+            ref_name = "OprfEvaluateOutput"
+
+        key_id = serializers.CharField()
+        evaluated_elements = serializers.ListField(child=serializers.CharField())
+        proof = serializers.CharField(help_text="hex c || s of the batched DLEQ proof")
+
+    @extend_schema(
+        request=InputSerializer,
+        responses=OutputSerializer,
+        summary="Blind-evaluate up to 10,000 elements with one batched DLEQ proof",
+    )
+    def post(self, request: Request) -> Response:
+        data = validated(self.InputSerializer, request.data)
+        evaluation = oprf_evaluate(
+            actor=request.actor, key_id=data["key_id"], blinded_elements=data["blinded_elements"]
+        )
+        return Response(
+            {
+                "key_id": evaluation.key_id,
+                "evaluated_elements": [element.hex() for element in evaluation.evaluated_elements],
+                "proof": evaluation.proof.hex(),
+            }
+        )

@@ -1,0 +1,32 @@
+"""Reading OPRF keys; evaluators are built only for keys that may still be used."""
+
+from django.db.models import QuerySet
+from vigil_client import voprf
+
+from apps.common.errors import NotFound, ValidationFailed
+from apps.oprf.crypto import secret_decrypt
+from apps.oprf.models import KeyStatus, OprfKey
+
+USABLE_STATUSES = (KeyStatus.CURRENT, KeyStatus.PREVIOUS)
+
+
+def oprf_key_list_published() -> QuerySet[OprfKey]:
+    """Keys members may see: everything but keys still pending activation."""
+    return OprfKey.objects.exclude(status=KeyStatus.PENDING).order_by("-created_at")
+
+
+def oprf_key_get(*, key_id: str) -> OprfKey:
+    try:
+        return OprfKey.objects.get(key_id=key_id)
+    except OprfKey.DoesNotExist:
+        raise NotFound(f"No OPRF key {key_id!r}.") from None
+
+
+def oprf_key_evaluator(*, key_id: str) -> voprf.Evaluator:
+    key = OprfKey.objects.filter(key_id=key_id, status__in=USABLE_STATUSES).first()
+    if key is None:
+        raise ValidationFailed(
+            f"Unknown or retired key id {key_id!r}; GET /api/v1/oprf/keys lists the usable ones.",
+            errors=[{"pointer": "/key_id", "detail": "unknown or retired key id"}],
+        )
+    return voprf.SingleKeyEvaluator(secret_decrypt(bytes(key.secret_ciphertext), key_id=key.key_id))
