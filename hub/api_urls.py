@@ -5,6 +5,8 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 
 from apps.audit.api import views as audit
 from apps.common.problems import api_not_found
+from apps.indicators.api import views as indicators
+from apps.matching.api import views as matching
 from apps.oprf.api import views as oprf
 from apps.organisations.api import views as organisations
 
@@ -21,6 +23,11 @@ urlpatterns = [
     path("audit-events/<int:event_id>", audit.AuditEventDetailApi.as_view(), name="audit-event"),
     path("oprf/keys", oprf.OprfKeyListApi.as_view(), name="oprf-keys"),
     path("oprf/evaluate", oprf.OprfEvaluateApi.as_view(), name="oprf-evaluate"),
+    path("reports", indicators.ReportListApi.as_view(), name="reports"),
+    path("reports/<int:report_id>", indicators.ReportDetailApi.as_view(), name="report"),
+    path("matches", matching.MatchListApi.as_view(), name="matches"),
+    path("matches/<int:match_id>", matching.MatchDetailApi.as_view(), name="match"),
+    path("screen", matching.ScreenApi.as_view(), name="screen"),
     # Last: any other path under the API is a problem+json 404, in debug mode too.
     re_path(r"^.*$", api_not_found),
 ]

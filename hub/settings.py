@@ -97,6 +97,8 @@ INSTALLED_APPS = [
     "apps.audit",
     "apps.organisations",
     "apps.oprf",
+    "apps.indicators",
+    "apps.matching",
 ]
 
 MIDDLEWARE = [
@@ -171,6 +173,7 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_BEAT_SCHEDULE = {
     "retire-expired-oprf-keys": {"task": "apps.oprf.tasks.retire_expired_keys", "schedule": 3600.0},
+    "expire-reports": {"task": "apps.indicators.tasks.expire_reports", "schedule": 86_400.0},
 }
 
 VIGIL_OPRF_DAILY_QUOTA = env_int(
@@ -182,6 +185,13 @@ VIGIL_OPRF_RATE = env_str(
 VIGIL_OPRF_OVERLAP_DAYS = env_int(
     "VIGIL_OPRF_OVERLAP_DAYS", 30, help="Days a rotated-out OPRF key stays usable before it is retired."
 )
+
+VIGIL_FLOOD_THRESHOLD = env_int(
+    "VIGIL_FLOOD_THRESHOLD", 5, help="Reporting organisations within the flood window that quarantine a match."
+)
+VIGIL_FLOOD_WINDOW_HOURS = env_int("VIGIL_FLOOD_WINDOW_HOURS", 24, help="Length of the flood-control window.")
+VIGIL_SCREEN_RATE = env_str("VIGIL_SCREEN_RATE", "600/min", help="Screen calls per organisation (DRF rate).")
+VIGIL_REPORT_RATE = env_str("VIGIL_REPORT_RATE", "120/min", help="Report calls per organisation (DRF rate).")
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -230,7 +240,7 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "apps.common.problems.problem_exception_handler",
     "UNAUTHENTICATED_USER": None,
-    "DEFAULT_THROTTLE_RATES": {"oprf": VIGIL_OPRF_RATE},
+    "DEFAULT_THROTTLE_RATES": {"oprf": VIGIL_OPRF_RATE, "screen": VIGIL_SCREEN_RATE, "report": VIGIL_REPORT_RATE},
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Vigil hub API",

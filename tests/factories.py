@@ -51,3 +51,15 @@ class ApiKeyFactory(factory.django.DjangoModelFactory):
         """A key together with its secret, as the member system would hold it."""
         full, prefix, digest = key_generate()
         return cls(prefix=prefix, secret_hash=digest, **kwargs), full
+
+
+def token_for(n: int | str) -> str:
+    """A deterministic well-formed token for tests (real tokens come from the VOPRF)."""
+    import hashlib
+
+    return hashlib.sha256(f"test-token-{n}".encode()).hexdigest()
+
+
+def report_item(token: str, key_id: str, **overrides: object) -> dict:
+    """One item of a report batch, as a member system would send it."""
+    return {"token": token, "key_id": key_id, "namespace": "btc", "category": "osec_payment", **overrides}

@@ -30,3 +30,7 @@ def oprf_key_evaluator(*, key_id: str) -> voprf.Evaluator:
             errors=[{"pointer": "/key_id", "detail": "unknown or retired key id"}],
         )
     return voprf.SingleKeyEvaluator(secret_decrypt(bytes(key.secret_ciphertext), key_id=key.key_id))
+
+
+def usable_key_ids() -> set[str]:
+    return set(OprfKey.objects.filter(status__in=USABLE_STATUSES).values_list("key_id", flat=True))

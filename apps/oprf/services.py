@@ -124,7 +124,8 @@ def _charge(*, actor: Actor, organisation: Organisation, key_id: str, count: int
     """Count the evaluations against today's quota and audit the call, or refuse it whole."""
     quota = daily_quota(organisation)
     today = timezone.now().date()
-    EvaluationUsage.objects.get_or_create(organisation=organisation, day=today)
+    # ON CONFLICT DO NOTHING: the first call of the day may race another; neither must fail.
+    EvaluationUsage.objects.bulk_create([EvaluationUsage(organisation=organisation, day=today)], ignore_conflicts=True)
     # A conditional UPDATE: two concurrent calls can never both squeeze under the quota.
     charged = EvaluationUsage.objects.filter(organisation=organisation, day=today, count__lte=quota - count).update(
         count=F("count") + count

@@ -34,6 +34,9 @@ class Organisation(models.Model):
     contact_phone = models.CharField(max_length=50, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     status_changed_at = models.DateTimeField(default=timezone.now)
+    default_policy = models.JSONField(
+        default=dict, blank=True, help_text="Sharing-policy defaults for this organisation's reports."
+    )
     daily_evaluation_quota = models.PositiveIntegerField(
         null=True, blank=True, help_text="OPRF evaluations per UTC day; empty means the hub's default."
     )

@@ -15,7 +15,10 @@ from apps.organisations.context import actor_scopes, request_actor
 
 
 class IsOrganisationMember(BasePermission):
-    """Views declare `required_scopes` (any one suffices); the actor is left on `request.actor`."""
+    """Views declare `required_scopes` (any one suffices), or a dict of them by HTTP method.
+
+    The resolved actor is left on `request.actor` for the view.
+    """
 
     def has_permission(self, request: Request, view: APIView) -> bool:
         actor = request_actor(request)
@@ -26,6 +29,8 @@ class IsOrganisationMember(BasePermission):
         if not actor.organisation.is_active:
             raise exceptions.PermissionDenied(f"Organisation {actor.organisation.slug} is {actor.organisation.status}.")
         required = getattr(view, "required_scopes", None)
+        if isinstance(required, dict):
+            required = required.get("GET" if request.method in ("HEAD", "OPTIONS") else request.method)
         if required is None:
             raise exceptions.PermissionDenied("This endpoint declares no scope.")
         granted = actor_scopes(request, actor)

@@ -4,8 +4,13 @@ import pytest
 from django.urls import reverse
 
 from apps.audit.models import AuditEvent
+from apps.common.actors import SYSTEM, Actor
+from apps.indicators.services import report_submit
+from apps.matching.models import Match
+from apps.oprf.services import oprf_key_ensure
 from apps.organisations.models import ApiKey
 from apps.organisations.selectors import api_key_authenticate
+from tests.factories import OrganisationFactory, report_item, token_for
 
 pytestmark = pytest.mark.django_db
 
@@ -50,6 +55,20 @@ def test_the_audit_feed_shows_the_callers_events_only(world) -> None:
 
 
 # Each row: URL name, how to find an object org A owns, methods to try from org B.
+def _report_of_a(world) -> int:
+    key = oprf_key_ensure(actor=SYSTEM)
+    result = report_submit(actor=Actor(organisation=world.org_a), items=[report_item(token_for(1), key.key_id)])
+    return result.reports[0]["id"]
+
+
+def _match_of_a_and_a_third_party(world) -> int:
+    _report_of_a(world)
+    third = OrganisationFactory(name="Gamma NGO", sector="ngo")
+    key = oprf_key_ensure(actor=SYSTEM)
+    report_submit(actor=Actor(organisation=third), items=[report_item(token_for(1), key.key_id)])
+    return Match.objects.get().pk
+
+
 OWNED_OBJECTS = {
     "api:member": (lambda world: world.bob.membership.pk, ["get"]),
     "api:api-key": (lambda world: world.key_a.pk, ["get", "delete"]),
@@ -66,10 +85,22 @@ OWNED_OBJECTS = {
         ),
         ["get"],
     ),
+    "api:report": (_report_of_a, ["get", "delete"]),
+    "api:match": (_match_of_a_and_a_third_party, ["get"]),
 }
-LISTS = {"api:members": "username", "api:api-keys": "prefix", "api:audit-events": "id"}
+LISTS = {"api:members": "username", "api:api-keys": "prefix", "api:audit-events": "id", "api:reports": "id"}
 # Endpoints with no per-organisation object, or that read only the caller's own organisation.
-NOT_TENANT_OBJECTS = {"api:schema", "api:docs", "api:redoc", "api:organisation", "api:oprf-keys", "api:oprf-evaluate"}
+NOT_TENANT_OBJECTS = {
+    "api:schema",
+    "api:docs",
+    "api:redoc",
+    "api:organisation",
+    "api:oprf-keys",
+    "api:oprf-evaluate",
+    "api:screen",
+}
+# Lists computed per viewer rather than owned rows; isolation is shown in tests/matching.
+VIEWER_LISTS = {"api:matches"}
 
 
 @pytest.mark.parametrize("url_name", sorted(OWNED_OBJECTS))
@@ -87,8 +118,10 @@ def test_another_organisations_object_is_a_404(world, url_name: str) -> None:
 @pytest.mark.parametrize("url_name", sorted(LISTS))
 def test_lists_never_show_another_organisations_objects(world, url_name: str) -> None:
     field = LISTS[url_name]
-    for client in (world.client_a, world.client_b):  # gives each organisation audit events of its own
+    key = oprf_key_ensure(actor=SYSTEM)
+    for number, client in enumerate((world.client_a, world.client_b)):  # objects of each organisation's own
         client.post(reverse("api:api-keys"), {"name": "extra", "scopes": ["read"]}, format="json")
+        client.post(reverse("api:reports"), {"items": [report_item(token_for(number), key.key_id)]}, format="json")
     seen_by_a = {item[field] for item in world.client_a.get(reverse(url_name)).json()["results"]}
     seen_by_b = {item[field] for item in world.client_b.get(reverse(url_name)).json()["results"]}
     assert seen_by_a
@@ -100,4 +133,4 @@ def test_every_api_endpoint_is_in_the_isolation_table() -> None:
     from hub import api_urls
 
     named = {f"api:{pattern.name}" for pattern in api_urls.urlpatterns if pattern.name}
-    assert named == set(OWNED_OBJECTS) | set(LISTS) | NOT_TENANT_OBJECTS
+    assert named == set(OWNED_OBJECTS) | set(LISTS) | NOT_TENANT_OBJECTS | VIEWER_LISTS

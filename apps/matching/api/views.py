@@ -1,0 +1,88 @@
+"""API for matches the caller may see, and real-time screening."""
+
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import serializers
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from apps.common.api import validated
+from apps.common.throttles import OrganisationRateThrottle
+from apps.matching import selectors, services
+from apps.organisations.models import Scope
+
+MAX_PAGE = 500
+MAX_SCREEN = 1_000
+
+
+class MatchListApi(APIView):
+    required_scopes = {Scope.READ, Scope.REPORT}
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("before", int, description="cursor: the last match id of the previous page"),
+            OpenApiParameter("page_size", int),
+        ],
+        responses=inline_serializer(
+            "MatchPage", {"results": serializers.ListField(), "next_before": serializers.IntegerField()}
+        ),
+        summary="Matches the calling organisation takes part in, as the counterparts' policies let it see them",
+        operation_id="matches_list",
+    )
+    def get(self, request: Request) -> Response:
+        params = validated(_PageSerializer, request.query_params)
+        views = selectors.match_page_visible_to(
+            organisation=request.actor.organisation, before_id=params.get("before"), limit=params["page_size"]
+        )
+        next_before = views[-1]["id"] if len(views) == params["page_size"] else None
+        return Response({"results": views, "next_before": next_before})
+
+
+class _PageSerializer(serializers.Serializer):
+    before = serializers.IntegerField(required=False, min_value=1)
+    page_size = serializers.IntegerField(required=False, min_value=1, max_value=MAX_PAGE, default=100)
+
+
+class MatchDetailApi(APIView):
+    required_scopes = {Scope.READ, Scope.REPORT}
+
+    @extend_schema(responses=inline_serializer("MatchView", {"id": serializers.IntegerField()}), summary="One match")
+    def get(self, request: Request, match_id: int) -> Response:
+        return Response(selectors.match_get_visible_to(organisation=request.actor.organisation, match_id=match_id))
+
+
+class ScreenApi(APIView):
+    required_scopes = {Scope.SCREEN}
+    throttle_classes = [OrganisationRateThrottle]
+    throttle_scope = "screen"
+
+    class InputSerializer(serializers.Serializer):
+        class Meta:
+            ref_name = "ScreenRequest"
+
+        key_id = serializers.CharField(max_length=16)
+        tokens = serializers.ListField(
+            child=serializers.RegexField(r"^[0-9a-f]{64}$", error_messages={"invalid": "must be 64 lowercase hex"}),
+            min_length=1,
+            max_length=MAX_SCREEN,
+        )
+        record_sighting = serializers.BooleanField(default=False)
+        sighting_visibility = serializers.ChoiceField(
+            choices=["named", "anonymous"], default="anonymous", help_text="what reporters alerted of it learn of you"
+        )
+
+    @extend_schema(
+        request=InputSerializer,
+        responses=inline_serializer("ScreenResponse", {"results": serializers.ListField()}),
+        summary="Check up to 1,000 tokens; nothing is stored unless record_sighting is set",
+    )
+    def post(self, request: Request) -> Response:
+        data = validated(self.InputSerializer, request.data)
+        results = services.screen(
+            actor=request.actor,
+            key_id=data["key_id"],
+            tokens=data["tokens"],
+            record_sighting=data["record_sighting"],
+            sighting_visibility=data["sighting_visibility"],
+        )
+        return Response({"results": [result.__dict__ for result in results]})

@@ -1,0 +1,7 @@
+"""Matches between organisations' reports, who may see them, and real-time screening."""
+
+from django.apps import AppConfig
+
+
+class MatchingConfig(AppConfig):
+    name = "apps.matching"

@@ -1,0 +1,87 @@
+"""Matches and screening over the API."""
+
+import pytest
+from django.urls import reverse
+
+from apps.common.actors import Actor
+from apps.indicators.services import report_submit
+from apps.matching.models import Sighting
+from tests.factories import ApiKeyFactory, OrganisationFactory, report_item, token_for
+
+pytestmark = pytest.mark.django_db
+
+
+def _report(organisation, key_id: str, token: str, **policy: object) -> None:
+    report_submit(actor=Actor(organisation=organisation), items=[report_item(token, key_id)], policy=policy)
+
+
+def test_matches_page_with_a_cursor(world, rfc_key) -> None:
+    for n in range(5):
+        _report(world.org_a, rfc_key.key_id, token_for(n))
+        _report(world.org_b, rfc_key.key_id, token_for(n))
+    first = world.client_a.get(reverse("api:matches"), {"page_size": 3}).json()
+    second = world.client_a.get(reverse("api:matches"), {"page_size": 3, "before": first["next_before"]}).json()
+    ids = [match["id"] for match in first["results"] + second["results"]]
+    assert len(ids) == len(set(ids)) == 5
+    assert ids == sorted(ids, reverse=True)
+    assert second["next_before"] is None
+
+
+def test_a_match_an_organisation_is_not_in_is_a_404(world, rfc_key) -> None:
+    outsider = OrganisationFactory(name="Outsider")
+    _, secret = ApiKeyFactory.with_secret(organisation=outsider, scopes=["read"])
+    _report(world.org_a, rfc_key.key_id, token_for(1))
+    _report(world.org_b, rfc_key.key_id, token_for(1))
+    match_id = world.client_a.get(reverse("api:matches")).json()["results"][0]["id"]
+    assert world.client_a.get(reverse("api:match", args=[match_id])).status_code == 200
+    assert world.client_for(secret).get(reverse("api:match", args=[match_id])).status_code == 404
+    assert world.client_for(secret).get(reverse("api:matches")).json()["results"] == []
+
+
+def test_screening_a_silent_only_token_reveals_nothing_to_a_third_party(world, rfc_key) -> None:
+    _report(world.org_a, rfc_key.key_id, token_for(1), visibility="silent")
+    [result] = world.client_b.post(
+        reverse("api:screen"), {"key_id": rfc_key.key_id, "tokens": [token_for(1)]}, format="json"
+    ).json()["results"]
+    assert result == {
+        "key_id": rfc_key.key_id,
+        "token": token_for(1),
+        "reported": False,
+        "reported_by_you": False,
+        "categories": [],
+        "organisations": 0,
+        "first_seen": None,
+        "match_status": None,
+        "counterparts": [],
+    }
+
+
+def test_screening_stores_nothing_unless_asked(world, rfc_key) -> None:
+    _report(world.org_a, rfc_key.key_id, token_for(1), visibility="silent")
+    url = reverse("api:screen")
+    world.client_b.post(url, {"key_id": rfc_key.key_id, "tokens": [token_for(1), token_for(2)]}, format="json")
+    assert not Sighting.objects.exists()
+    world.client_b.post(
+        url, {"key_id": rfc_key.key_id, "tokens": [token_for(1), token_for(2)], "record_sighting": True}, format="json"
+    )
+    # Kept for the silent reporter's benefit; the unreported token leaves no trace.
+    assert list(Sighting.objects.values_list("organisation_id", "token")) == [(world.org_b.pk, token_for(1))]
+
+
+def test_screening_refuses_bad_tokens_and_unknown_keys(world, rfc_key) -> None:
+    url = reverse("api:screen")
+    bad = world.client_b.post(url, {"key_id": rfc_key.key_id, "tokens": ["XYZ", token_for(1)]}, format="json")
+    assert bad.status_code == 400
+    assert bad.json()["errors"][0]["pointer"] == "/tokens/0"
+    unknown = world.client_b.post(url, {"key_id": "0" * 16, "tokens": [token_for(1)]}, format="json")
+    assert unknown.status_code == 400
+    too_many = world.client_b.post(url, {"key_id": rfc_key.key_id, "tokens": [token_for(1)] * 1001}, format="json")
+    assert too_many.status_code == 400
+
+
+def test_screening_needs_the_screen_scope(world, rfc_key) -> None:
+    _, secret = ApiKeyFactory.with_secret(organisation=world.org_a, scopes=["read", "report"])
+    response = world.client_for(secret).post(
+        reverse("api:screen"), {"key_id": rfc_key.key_id, "tokens": [token_for(1)]}, format="json"
+    )
+    assert response.status_code == 403

@@ -1,0 +1,88 @@
+"""The visibility rules as a table: every visibility x audience x sector, from both sides."""
+
+import pytest
+from django.urls import reverse
+
+from apps.common.actors import Actor
+from apps.indicators.services import report_submit
+from tests.factories import report_item, token_for
+
+pytestmark = pytest.mark.django_db
+
+# Org A (bank, GB) reports under POLICY; org B (exchange, MT) reports the same token, named.
+# AUDIENCE is resolved against org B: who is "the other side" of A's report.
+AUDIENCES = {
+    "everyone": {},
+    "viewer's sector": {"audience_sectors": ["exchange"]},
+    "another sector": {"audience_sectors": ["ngo", "law_enforcement"]},
+    "viewer included": {"audience_sectors": ["ngo"], "audience_include": ["beta-exchange"]},
+    "viewer excluded": {"audience_exclude": ["beta-exchange"]},
+    "sector but excluded": {"audience_sectors": ["exchange"], "audience_exclude": ["beta-exchange"]},
+}
+IN_AUDIENCE = {"everyone", "viewer's sector", "viewer included"}
+CASES = [(visibility, audience) for visibility in ("named", "anonymous", "silent") for audience in AUDIENCES]
+
+
+def _expected_view_of_a(visibility: str, audience: str) -> dict | None:
+    """What B may see of A's report; None means B must not learn the match exists."""
+    if visibility == "silent" or audience not in IN_AUDIENCE:
+        return None
+    named = visibility == "named"
+    return {
+        "organisation": {"name": "Alpha Bank", "slug": "alpha-bank"} if named else None,
+        "sector": "bank",
+        "jurisdiction": "GB",
+        "visibility": visibility,
+    }
+
+
+def _report_both(world, rfc_key, visibility: str, audience: str) -> str:
+    token = token_for(f"{visibility}-{audience}")
+    policy = {"visibility": visibility, **AUDIENCES[audience]}
+    report_submit(actor=Actor(organisation=world.org_a), items=[report_item(token, rfc_key.key_id)], policy=policy)
+    report_submit(
+        actor=Actor(organisation=world.org_b),
+        items=[report_item(token, rfc_key.key_id, category="sextortion")],
+        policy={"visibility": "named"},
+    )
+    return token
+
+
+def _pick(view: dict) -> dict:
+    return {key: view[key] for key in ("organisation", "sector", "jurisdiction", "visibility")}
+
+
+@pytest.mark.parametrize(("visibility", "audience"), CASES)
+def test_matches_show_the_counterpart_only_as_its_policy_allows(world, rfc_key, visibility, audience) -> None:
+    _report_both(world, rfc_key, visibility, audience)
+    seen_by_b = world.client_b.get(reverse("api:matches")).json()["results"]
+    expected = _expected_view_of_a(visibility, audience)
+    if expected is None:
+        assert seen_by_b == []
+    else:
+        assert [_pick(counterpart) for match in seen_by_b for counterpart in match["counterparts"]] == [expected]
+    # From A's side: B's named report is visible whatever A's own policy, silent included.
+    seen_by_a = world.client_a.get(reverse("api:matches")).json()["results"]
+    assert [_pick(counterpart) for counterpart in seen_by_a[0]["counterparts"]] == [
+        {
+            "organisation": {"name": "Beta Exchange", "slug": "beta-exchange"},
+            "sector": "exchange",
+            "jurisdiction": "MT",
+            "visibility": "named",
+        }
+    ]
+    assert seen_by_a[0]["own_report"]["visibility"] == visibility
+
+
+@pytest.mark.parametrize(("visibility", "audience"), CASES)
+def test_screening_follows_the_same_rules(world, rfc_key, visibility, audience) -> None:
+    token = _report_both(world, rfc_key, visibility, audience)
+    response = world.client_b.post(reverse("api:screen"), {"key_id": rfc_key.key_id, "tokens": [token]}, format="json")
+    [result] = response.json()["results"]
+    expected = _expected_view_of_a(visibility, audience)
+    assert result["reported_by_you"] is True
+    assert result["reported"] is (expected is not None)
+    assert [_pick(counterpart) for counterpart in result["counterparts"]] == ([expected] if expected else [])
+    if expected is None:
+        assert result["categories"] == []
+        assert result["match_status"] is None
