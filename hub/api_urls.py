@@ -9,6 +9,7 @@ from apps.indicators.api import views as indicators
 from apps.matching.api import views as matching
 from apps.oprf.api import views as oprf
 from apps.organisations.api import views as organisations
+from apps.routing.api import views as routing
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(permission_classes=[]), name="schema"),
@@ -28,6 +29,22 @@ urlpatterns = [
     path("matches", matching.MatchListApi.as_view(), name="matches"),
     path("matches/<int:match_id>", matching.MatchDetailApi.as_view(), name="match"),
     path("screen", matching.ScreenApi.as_view(), name="screen"),
+    path("notifications", routing.NotificationListApi.as_view(), name="notifications"),
+    path("notifications/<int:notification_id>/read", routing.NotificationMarkApi.as_view(), name="notification-read"),
+    path(
+        "notifications/<int:notification_id>/unread",
+        routing.NotificationMarkApi.as_view(read=False),
+        name="notification-unread",
+    ),
+    path("notification-channels", routing.ChannelsApi.as_view(), name="notification-channels"),
+    path("webhooks", routing.WebhookListApi.as_view(), name="webhooks"),
+    path("webhooks/<int:webhook_id>", routing.WebhookDetailApi.as_view(), name="webhook"),
+    path("webhooks/<int:webhook_id>/deliveries", routing.DeliveryListApi.as_view(), name="webhook-deliveries"),
+    path(
+        "webhooks/<int:webhook_id>/deliveries/<int:delivery_id>/resend",
+        routing.DeliveryResendApi.as_view(),
+        name="webhook-delivery-resend",
+    ),
     # Last: any other path under the API is a problem+json 404, in debug mode too.
     re_path(r"^.*$", api_not_found),
 ]

@@ -99,6 +99,7 @@ INSTALLED_APPS = [
     "apps.oprf",
     "apps.indicators",
     "apps.matching",
+    "apps.routing",
 ]
 
 MIDDLEWARE = [
@@ -171,7 +172,20 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.5}
+# A message whose worker died unacknowledged comes back after this long (the sweeper is faster).
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 600}
+VIGIL_DELIVERY_SWEEP_SECONDS = env_int(
+    "VIGIL_DELIVERY_SWEEP_SECONDS", 15, help="How often beat re-enqueues due or stuck deliveries."
+)
+VIGIL_DELIVERY_CLAIM_TIMEOUT = env_int(
+    "VIGIL_DELIVERY_CLAIM_TIMEOUT", 60, help="Seconds after which a delivery claimed by a vanished worker is retried."
+)
 CELERY_BEAT_SCHEDULE = {
+    "sweep-deliveries": {
+        "task": "apps.routing.tasks.sweep_deliveries",
+        "schedule": float(VIGIL_DELIVERY_SWEEP_SECONDS),
+    },
     "retire-expired-oprf-keys": {"task": "apps.oprf.tasks.retire_expired_keys", "schedule": 3600.0},
     "expire-reports": {"task": "apps.indicators.tasks.expire_reports", "schedule": 86_400.0},
 }
@@ -192,6 +206,18 @@ VIGIL_FLOOD_THRESHOLD = env_int(
 VIGIL_FLOOD_WINDOW_HOURS = env_int("VIGIL_FLOOD_WINDOW_HOURS", 24, help="Length of the flood-control window.")
 VIGIL_SCREEN_RATE = env_str("VIGIL_SCREEN_RATE", "600/min", help="Screen calls per organisation (DRF rate).")
 VIGIL_REPORT_RATE = env_str("VIGIL_REPORT_RATE", "120/min", help="Report calls per organisation (DRF rate).")
+
+VIGIL_WEBHOOK_ALLOW_HTTP = env_bool(
+    "VIGIL_WEBHOOK_ALLOW_HTTP", not PRODUCTION, help="Allow plain-http webhook URLs (never in production)."
+)
+VIGIL_WEBHOOK_ALLOW_LOOPBACK = env_bool(
+    "VIGIL_WEBHOOK_ALLOW_LOOPBACK", not PRODUCTION, help="Allow webhooks to loopback addresses (local trials only)."
+)
+VIGIL_WEBHOOK_DISABLE_AFTER = env_int(
+    "VIGIL_WEBHOOK_DISABLE_AFTER", 20, help="Consecutive failed deliveries that disable a webhook endpoint."
+)
+if PRODUCTION and (VIGIL_WEBHOOK_ALLOW_HTTP or VIGIL_WEBHOOK_ALLOW_LOOPBACK):
+    raise ImproperlyConfigured("Plain-http and loopback webhooks are for development only")
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -253,6 +279,7 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {"NotificationEventEnum": "apps.routing.models.Event"},
 }
 
 # Production hardening: `manage.py check --deploy` must be clean with VIGIL_ENV=production.

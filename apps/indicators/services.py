@@ -17,6 +17,7 @@ from apps.matching.locks import TokenPair, tokens_lock
 from apps.matching.services import MatchChanges, matches_sync
 from apps.oprf.selectors import usable_key_ids
 from apps.organisations.models import Organisation
+from apps.routing.services import notify_match_changes, notify_reports_corrected, notify_reports_ended
 
 MAX_BATCH = 10_000
 TOKEN_PATTERN = re.compile(r"[0-9a-f]{64}")
@@ -132,6 +133,8 @@ def report_submit(*, actor: Actor, items: list[dict[str, Any]], policy: dict[str
     stored = Report.objects.filter(organisation=organisation, token__in={t for _, t in pairs})
     ids = {(key_id, token): pk for pk, key_id, token in stored.values_list("id", "key_id", "token")}
     changes = matches_sync(actor=actor, pairs=pairs)
+    notify_match_changes(changes=changes)
+    notify_reports_corrected(report_ids=[ids[pair] for pair in pairs if pair in existing])
     updated = sum(1 for pair in pairs if pair in existing)
     audit_log(
         actor=actor,
@@ -157,6 +160,7 @@ def _end(*, actor: Actor, reports: list[Report], status: str, action: str) -> Ma
     ended_ids = list(ended.values_list("id", flat=True))
     ended.update(status=status, ended_at=now, updated_at=now)
     changes = matches_sync(actor=actor, pairs=pairs)
+    notify_reports_ended(report_ids=ended_ids, reason=status)
     if ended_ids:
         audit_log(
             actor=actor,

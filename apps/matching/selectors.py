@@ -15,17 +15,21 @@ from apps.matching.visibility import counterpart_view, may_see
 from apps.organisations.models import Organisation
 
 
+def match_with_participants() -> QuerySet[Match]:
+    return Match.objects.prefetch_related(
+        Prefetch(
+            "participants",
+            queryset=MatchParticipant.objects.select_related("report__organisation").order_by("joined_at"),
+        )
+    )
+
+
 def match_candidates_for(*, organisation: Organisation) -> QuerySet[Match]:
     """Matches the organisation actively takes part in; `match_view` decides if it may know of each."""
     return (
-        Match.objects.filter(participants__organisation=organisation, participants__active=True)
+        match_with_participants()
+        .filter(participants__organisation=organisation, participants__active=True)
         .exclude(status=MatchStatus.DISMISSED)
-        .prefetch_related(
-            Prefetch(
-                "participants",
-                queryset=MatchParticipant.objects.select_related("report__organisation").order_by("joined_at"),
-            )
-        )
         .order_by("-id")
     )
 

@@ -155,6 +155,10 @@ def match_review(*, actor: Actor, match: Match, decision: str) -> Match:
     match.updated_at = timezone.now()
     match.save(update_fields=["status", "flood_released_at", "updated_at"])
     audit_log(actor=actor, action=actions[decision], target=match)
+    if match.status == MatchStatus.ACTIVE:
+        from apps.routing.services import notify_match_released  # routing builds on matching
+
+        notify_match_released(match=match)
     return match
 
 
@@ -183,7 +187,11 @@ def screen(
     results = screen_lookup(organisation=actor.organisation, pairs=pairs)
     recorded = 0
     if record_sighting:
-        recorded = sightings_record(actor=actor, pairs=screen_reported_pairs(pairs), visibility=sighting_visibility)
+        from apps.routing.services import notify_sightings  # routing builds on matching
+
+        sighted = screen_reported_pairs(pairs)
+        recorded = sightings_record(actor=actor, pairs=sighted, visibility=sighting_visibility)
+        notify_sightings(screener=actor.organisation, pairs=sighted, visibility=sighting_visibility)
     audit_log(
         actor=actor,
         action="screen.checked",

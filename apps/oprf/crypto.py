@@ -1,4 +1,4 @@
-"""Encryption at rest of OPRF secret keys under the key-encryption key from the environment."""
+"""Encryption at rest under the key-encryption key from the environment (OPRF keys, webhook secrets)."""
 
 import os
 
@@ -12,15 +12,19 @@ def _aead() -> AESGCM:
     return AESGCM(bytes.fromhex(settings.KEY_ENCRYPTION_KEY))
 
 
-def _associated_data(key_id: str) -> bytes:
-    # Binding the key id means a ciphertext copied onto another key's row fails to decrypt.
-    return f"vigil-oprf-key:{key_id}".encode()
+def aead_encrypt(plaintext: bytes, *, associated: str) -> bytes:
+    """AES-256-GCM; `associated` binds the ciphertext to its row, so it cannot be moved to another."""
+    nonce = os.urandom(_NONCE_BYTES)
+    return nonce + _aead().encrypt(nonce, plaintext, associated.encode())
+
+
+def aead_decrypt(ciphertext: bytes, *, associated: str) -> bytes:
+    return _aead().decrypt(ciphertext[:_NONCE_BYTES], ciphertext[_NONCE_BYTES:], associated.encode())
 
 
 def secret_encrypt(secret_key: bytes, *, key_id: str) -> bytes:
-    nonce = os.urandom(_NONCE_BYTES)
-    return nonce + _aead().encrypt(nonce, secret_key, _associated_data(key_id))
+    return aead_encrypt(secret_key, associated=f"vigil-oprf-key:{key_id}")
 
 
 def secret_decrypt(ciphertext: bytes, *, key_id: str) -> bytes:
-    return _aead().decrypt(ciphertext[:_NONCE_BYTES], ciphertext[_NONCE_BYTES:], _associated_data(key_id))
+    return aead_decrypt(ciphertext, associated=f"vigil-oprf-key:{key_id}")

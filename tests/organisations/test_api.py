@@ -10,6 +10,8 @@ from apps.matching.models import Match
 from apps.oprf.services import oprf_key_ensure
 from apps.organisations.models import ApiKey
 from apps.organisations.selectors import api_key_authenticate
+from apps.routing.models import Delivery, Notification, WebhookEndpoint
+from apps.routing.services import webhook_create
 from tests.factories import OrganisationFactory, report_item, token_for
 
 pytestmark = pytest.mark.django_db
@@ -69,6 +71,22 @@ def _match_of_a_and_a_third_party(world) -> int:
     return Match.objects.get().pk
 
 
+def _notification_of_a(world) -> int:
+    return Notification.objects.create(organisation=world.org_a, event="match.created", payload={}).pk
+
+
+def _webhook_of_a(world) -> WebhookEndpoint:
+    endpoint, _ = webhook_create(actor=Actor(organisation=world.org_a), url="http://127.0.0.1:9/hook", events=[])
+    return endpoint
+
+
+def _delivery_of_a(world) -> list[int]:
+    endpoint = _webhook_of_a(world)
+    notification = Notification.objects.get(pk=_notification_of_a(world))
+    delivery = Delivery.objects.create(notification=notification, channel="webhook", endpoint=endpoint)
+    return [endpoint.pk, delivery.pk]
+
+
 OWNED_OBJECTS = {
     "api:member": (lambda world: world.bob.membership.pk, ["get"]),
     "api:api-key": (lambda world: world.key_a.pk, ["get", "delete"]),
@@ -86,15 +104,28 @@ OWNED_OBJECTS = {
         ["get"],
     ),
     "api:report": (_report_of_a, ["get", "delete"]),
+    "api:notification-read": (_notification_of_a, ["post"]),
+    "api:notification-unread": (_notification_of_a, ["post"]),
+    "api:webhook": (lambda world: _webhook_of_a(world).pk, ["get", "patch", "delete"]),
+    "api:webhook-deliveries": (lambda world: _webhook_of_a(world).pk, ["get"]),
+    "api:webhook-delivery-resend": (_delivery_of_a, ["post"]),
     "api:match": (_match_of_a_and_a_third_party, ["get"]),
 }
-LISTS = {"api:members": "username", "api:api-keys": "prefix", "api:audit-events": "id", "api:reports": "id"}
+LISTS = {
+    "api:members": "username",
+    "api:api-keys": "prefix",
+    "api:audit-events": "id",
+    "api:reports": "id",
+    "api:notifications": "id",
+    "api:webhooks": "id",
+}
 # Endpoints with no per-organisation object, or that read only the caller's own organisation.
 NOT_TENANT_OBJECTS = {
     "api:schema",
     "api:docs",
     "api:redoc",
     "api:organisation",
+    "api:notification-channels",
     "api:oprf-keys",
     "api:oprf-evaluate",
     "api:screen",
@@ -106,13 +137,14 @@ VIEWER_LISTS = {"api:matches"}
 @pytest.mark.parametrize("url_name", sorted(OWNED_OBJECTS))
 def test_another_organisations_object_is_a_404(world, url_name: str) -> None:
     object_id, methods = OWNED_OBJECTS[url_name]
-    url = reverse(url_name, args=[object_id(world)])
-    assert world.client_a.get(url).status_code == 200
+    made = object_id(world)
+    url = reverse(url_name, args=made if isinstance(made, list) else [made])
     for method in methods:
-        response = getattr(world.client_b, method)(url)
+        response = getattr(world.client_b, method)(url, {}, format="json")
         assert response.status_code == 404, f"{method.upper()} {url}"
         assert response["Content-Type"] == "application/problem+json"
-    assert ApiKey.objects.get(pk=world.key_a.pk).revoked_at is None
+    # The owner reaches the same object with the same request.
+    assert getattr(world.client_a, methods[0])(url, {}, format="json").status_code < 400
 
 
 @pytest.mark.parametrize("url_name", sorted(LISTS))
@@ -122,6 +154,9 @@ def test_lists_never_show_another_organisations_objects(world, url_name: str) ->
     for number, client in enumerate((world.client_a, world.client_b)):  # objects of each organisation's own
         client.post(reverse("api:api-keys"), {"name": "extra", "scopes": ["read"]}, format="json")
         client.post(reverse("api:reports"), {"items": [report_item(token_for(number), key.key_id)]}, format="json")
+        client.post(reverse("api:webhooks"), {"url": f"http://127.0.0.1:9/{number}"}, format="json")
+    for organisation in (world.org_a, world.org_b):
+        Notification.objects.create(organisation=organisation, event="sighting", payload={})
     seen_by_a = {item[field] for item in world.client_a.get(reverse(url_name)).json()["results"]}
     seen_by_b = {item[field] for item in world.client_b.get(reverse(url_name)).json()["results"]}
     assert seen_by_a

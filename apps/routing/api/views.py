@@ -1,0 +1,209 @@
+"""API for the inbox, channel choices, and webhook endpoints with their delivery log."""
+
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import serializers
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from apps.common.api import paginated_response, validated
+from apps.common.errors import ValidationFailed
+from apps.organisations.models import Scope
+from apps.routing import delivery, selectors, services
+from apps.routing.models import Delivery, DeliveryAttempt, Event, Notification, WebhookEndpoint
+
+
+class NotificationOutputSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Notification
+        fields = ["id", "event", "match", "payload", "created_at", "read_at"]
+
+
+class NotificationListApi(APIView):
+    required_scopes = {Scope.READ, Scope.REPORT, Scope.SCREEN}
+
+    @extend_schema(
+        parameters=[OpenApiParameter("unread", bool)],
+        responses=NotificationOutputSerializer(many=True),
+        summary="The calling organisation's notifications, newest first",
+    )
+    def get(self, request: Request) -> Response:
+        unread = request.query_params.get("unread")
+        queryset = selectors.notification_list_visible_to(
+            organisation=request.actor.organisation,
+            unread=None if unread is None else unread.lower() in ("1", "true", "yes"),
+        )
+        return paginated_response(
+            queryset=queryset, serializer_class=NotificationOutputSerializer, request=request, view=self
+        )
+
+
+class NotificationMarkApi(APIView):
+    required_scopes = {Scope.READ, Scope.REPORT, Scope.SCREEN}
+    read = True
+
+    @extend_schema(request=None, responses=NotificationOutputSerializer, summary="Mark a notification read or unread")
+    def post(self, request: Request, notification_id: int) -> Response:
+        notification = selectors.notification_get_visible_to(
+            organisation=request.actor.organisation, notification_id=notification_id
+        )
+        notification = services.notification_mark(actor=request.actor, notification=notification, read=self.read)
+        return Response(NotificationOutputSerializer(notification).data)
+
+
+class ChannelsApi(APIView):
+    required_scopes = {"GET": {Scope.READ, Scope.MANAGE}, "PUT": {Scope.MANAGE}}
+
+    @extend_schema(
+        responses=inline_serializer("Channels", {"match.created": serializers.ListField()}),
+        summary="Which channels (email, webhook) each event goes to; the inbox gets every event",
+    )
+    def get(self, request: Request) -> Response:
+        return Response(services.channels_get(organisation=request.actor.organisation))
+
+    @extend_schema(
+        request=inline_serializer("ChannelsInput", {"match.created": serializers.ListField()}),
+        responses=inline_serializer("ChannelsSet", {"match.created": serializers.ListField()}),
+        summary="Choose channels per event",
+    )
+    def put(self, request: Request) -> Response:
+        if not isinstance(request.data, dict) or not all(isinstance(v, list) for v in request.data.values()):
+            raise ValidationFailed("Send an object of event -> list of channels.")
+        return Response(
+            services.channels_set(actor=request.actor, organisation=request.actor.organisation, choices=request.data)
+        )
+
+
+class WebhookOutputSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = WebhookEndpoint
+        fields = [
+            "id",
+            "url",
+            "events",
+            "enabled",
+            "created_at",
+            "consecutive_failures",
+            "disabled_at",
+            "disabled_reason",
+        ]
+
+
+class WebhookListApi(APIView):
+    required_scopes = {Scope.MANAGE}
+
+    class InputSerializer(serializers.Serializer):
+        class Meta:
+            ref_name = "WebhookCreate"
+
+        url = serializers.URLField(max_length=500)
+        events = serializers.ListField(
+            child=serializers.ChoiceField(choices=Event.choices), required=False, default=list
+        )
+        enabled = serializers.BooleanField(default=True)
+
+    @extend_schema(responses=WebhookOutputSerializer(many=True), summary="Webhook endpoints")
+    def get(self, request: Request) -> Response:
+        queryset = selectors.webhook_list_visible_to(organisation=request.actor.organisation)
+        return paginated_response(
+            queryset=queryset, serializer_class=WebhookOutputSerializer, request=request, view=self
+        )
+
+    @extend_schema(
+        request=InputSerializer,
+        responses={
+            201: inline_serializer(
+                "WebhookCreated", {"webhook": WebhookOutputSerializer(), "secret": serializers.CharField()}
+            )
+        },
+        summary="Register an endpoint; its whsec_ signing secret is returned this once only",
+    )
+    def post(self, request: Request) -> Response:
+        data = validated(self.InputSerializer, request.data)
+        endpoint, secret = services.webhook_create(actor=request.actor, **data)
+        return Response({"webhook": WebhookOutputSerializer(endpoint).data, "secret": secret}, status=201)
+
+
+class WebhookDetailApi(APIView):
+    required_scopes = {Scope.MANAGE}
+
+    class InputSerializer(serializers.Serializer):
+        class Meta:
+            ref_name = "WebhookUpdate"
+
+        url = serializers.URLField(max_length=500, required=False)
+        events = serializers.ListField(child=serializers.ChoiceField(choices=Event.choices), required=False)
+        enabled = serializers.BooleanField(required=False)
+
+    def _endpoint(self, request: Request, webhook_id: int) -> WebhookEndpoint:
+        return selectors.webhook_get_visible_to(organisation=request.actor.organisation, webhook_id=webhook_id)
+
+    @extend_schema(responses=WebhookOutputSerializer, summary="One webhook endpoint")
+    def get(self, request: Request, webhook_id: int) -> Response:
+        return Response(WebhookOutputSerializer(self._endpoint(request, webhook_id)).data)
+
+    @extend_schema(
+        request=InputSerializer, responses=WebhookOutputSerializer, summary="Change or re-enable an endpoint"
+    )
+    def patch(self, request: Request, webhook_id: int) -> Response:
+        data = validated(self.InputSerializer, request.data)
+        endpoint = services.webhook_update(actor=request.actor, endpoint=self._endpoint(request, webhook_id), **data)
+        return Response(WebhookOutputSerializer(endpoint).data)
+
+    @extend_schema(responses=WebhookOutputSerializer, summary="Stop using an endpoint (its delivery log is kept)")
+    def delete(self, request: Request, webhook_id: int) -> Response:
+        endpoint = self._endpoint(request, webhook_id)
+        services.webhook_delete(actor=request.actor, endpoint=endpoint)
+        return Response(WebhookOutputSerializer(endpoint).data)
+
+
+class AttemptSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = DeliveryAttempt
+        fields = ["attempted_at", "success", "status_code", "latency_ms", "error"]
+
+
+class DeliveryOutputSerializer(serializers.ModelSerializer):
+    webhook_id = serializers.CharField(source="message_id")
+    event = serializers.CharField(source="notification.event")
+    attempt_log = AttemptSerializer(many=True)
+
+    class Meta:
+        model = Delivery
+        fields = [
+            "id",
+            "webhook_id",
+            "event",
+            "status",
+            "attempts",
+            "next_attempt_at",
+            "delivered_at",
+            "last_error",
+            "attempt_log",
+        ]
+
+
+class DeliveryListApi(APIView):
+    required_scopes = {Scope.MANAGE}
+
+    @extend_schema(
+        responses=DeliveryOutputSerializer(many=True), summary="Deliveries to an endpoint, every attempt logged"
+    )
+    def get(self, request: Request, webhook_id: int) -> Response:
+        endpoint = selectors.webhook_get_visible_to(organisation=request.actor.organisation, webhook_id=webhook_id)
+        queryset = selectors.delivery_list_for(endpoint=endpoint).select_related("notification")
+        return paginated_response(
+            queryset=queryset, serializer_class=DeliveryOutputSerializer, request=request, view=self
+        )
+
+
+class DeliveryResendApi(APIView):
+    required_scopes = {Scope.MANAGE}
+
+    @extend_schema(request=None, responses=DeliveryOutputSerializer, summary="Send a delivery again (same webhook-id)")
+    def post(self, request: Request, webhook_id: int, delivery_id: int) -> Response:
+        endpoint = selectors.webhook_get_visible_to(organisation=request.actor.organisation, webhook_id=webhook_id)
+        resent = delivery.delivery_resend(
+            actor=request.actor, delivery=selectors.delivery_get_for(endpoint=endpoint, delivery_id=delivery_id)
+        )
+        return Response(DeliveryOutputSerializer(resent).data)
