@@ -12,7 +12,7 @@ from apps.audit.services import audit_log
 from apps.common.actors import Actor
 from apps.common.errors import ValidationFailed
 from apps.indicators.models import Category, Confidence, Report, ReportStatus
-from apps.indicators.policy import policy_clean, policy_merge, referenced_slugs
+from apps.indicators.policy import POLICY_FIELDS, policy_clean, policy_merge, referenced_slugs
 from apps.matching.locks import TokenPair, tokens_lock
 from apps.matching.services import MatchChanges, matches_sync
 from apps.oprf.selectors import usable_key_ids
@@ -33,15 +33,6 @@ _ITEM_DEFAULTS: dict[str, Any] = {
     "reference": "",
 }
 _ITEM_FIELDS = tuple(_ITEM_DEFAULTS)
-_POLICY_COLUMNS = (
-    "visibility",
-    "audience_sectors",
-    "audience_include",
-    "audience_exclude",
-    "tlp",
-    "expires_at",
-    "sighting_alerts",
-)
 
 
 @dataclass(frozen=True)
@@ -97,7 +88,7 @@ def _validate(
                 "token": token,
                 "key_id": key_id,
                 **{name: item.get(name, default) for name, default in _ITEM_DEFAULTS.items()},
-                **{name: getattr(policy, name) for name in _POLICY_COLUMNS},
+                **{name: getattr(policy, name) for name in POLICY_FIELDS},
             }
         )
     if errors:
@@ -128,7 +119,7 @@ def report_submit(*, actor: Actor, items: list[dict[str, Any]], policy: dict[str
         ],
         update_conflicts=True,
         unique_fields=["organisation", "key_id", "token"],
-        update_fields=[*_ITEM_FIELDS, *_POLICY_COLUMNS, "status", "updated_at", "ended_at"],
+        update_fields=[*_ITEM_FIELDS, *POLICY_FIELDS, "status", "updated_at", "ended_at"],
     )
     stored = Report.objects.filter(organisation=organisation, token__in={t for _, t in pairs})
     ids = {(key_id, token): pk for pk, key_id, token in stored.values_list("id", "key_id", "token")}
