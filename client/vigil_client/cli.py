@@ -1,20 +1,38 @@
-"""The `vigil` command: tokenise wallet addresses against a Vigil hub without revealing them."""
+"""The `vigil` command: tokenise, report and screen wallet addresses against a Vigil hub without revealing them."""
 
 import argparse
+import json
 import os
 import sys
-from collections.abc import Iterator
-from contextlib import nullcontext
-from typing import TextIO
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager, nullcontext
+from typing import Any, TextIO
 
-from vigil_client import voprf
+from vigil_client import reporting, voprf
 from vigil_client.addresses import NAMESPACES
 from vigil_client.hub import Hub, HubError
+from vigil_client.record import RecordError
+from vigil_client.reporting import (
+    CATEGORIES,
+    CONFIDENCES,
+    REPORT_BATCH,
+    SIGHTING_VISIBILITIES,
+    TLPS,
+    VISIBILITIES,
+    InvalidFile,
+    ReportFileError,
+    ReportOptions,
+    ReportOutcome,
+    ReportPlan,
+    Screened,
+    open_record,
+)
 from vigil_client.tokens import DEFAULT_BATCH, MAX_BATCH, Tokenizer
 
 EXIT_INVALID_LINES = 1
 EXIT_USAGE = 2
 EXIT_REFUSED = 3
+NOT_RECORDED = "(not in local record)"
 
 
 def _lines(addresses: list[str], file: TextIO | None) -> Iterator[str]:
@@ -35,23 +53,183 @@ def _progress(results: Iterator, enabled: bool) -> Iterator:
     return tqdm(results, unit=" addr", file=sys.stderr, mininterval=0.5)
 
 
-def _tokenize(args: argparse.Namespace) -> int:
+@contextmanager
+def _progress_bar(total: int) -> Iterator[Callable[[int], Any] | None]:
+    if not sys.stderr.isatty():
+        yield None
+        return
+    from tqdm import tqdm
+
+    with tqdm(total=total, unit=" addr", file=sys.stderr, mininterval=0.5) as bar:
+        yield bar.update
+
+
+@contextmanager
+def _hub(args: argparse.Namespace) -> Iterator[Hub]:
     hub = Hub(args.url, args.api_key)
     try:
-        tokenizer = Tokenizer(hub, batch_size=args.batch_size)
-        with open(args.file, encoding="utf-8") if args.file else nullcontext() as file:
-            results = tokenizer.tokenize(args.namespace, _lines(args.addresses, file))
-            invalid = 0
-            out = sys.stdout
-            for result in _progress(results, enabled=sys.stderr.isatty() and not args.addresses):
-                if result.token is not None:
-                    out.write(f"{result.address}\t{result.token}\n")
-                else:
-                    invalid += 1
-                    out.write(f"{result.address}\terror: {result.error}\n")
+        yield hub
     finally:
         hub.close()
+
+
+def _input(args: argparse.Namespace) -> AbstractContextManager[TextIO | None]:
+    return open(args.file, encoding="utf-8") if args.file else nullcontext()
+
+
+def _tokenize(args: argparse.Namespace) -> int:
+    with _hub(args) as hub, _input(args) as file:
+        tokenizer = Tokenizer(hub, batch_size=args.batch_size)
+        results = tokenizer.tokenize(args.namespace, _lines(args.addresses, file))
+        invalid = 0
+        out = sys.stdout
+        for result in _progress(results, enabled=sys.stderr.isatty() and not args.addresses):
+            if result.token is not None:
+                out.write(f"{result.address}\t{result.token}\n")
+            else:
+                invalid += 1
+                out.write(f"{result.address}\terror: {result.error}\n")
     return EXIT_INVALID_LINES if invalid else 0
+
+
+def _report_plan(args: argparse.Namespace) -> ReportPlan:
+    texts = {name: getattr(args, name) for name in reporting.COLUMNS if getattr(args, name, None) is not None}
+    options = ReportOptions.from_text(texts, args.batch_size)
+    with open(args.file, "rb") as file:
+        text = file.read().decode("utf-8-sig")  # spreadsheets often start a CSV with a byte-order mark
+    return ReportPlan.from_text(text, options)
+
+
+def _report_summary(outcome: ReportOutcome) -> str:
+    matches = ", ".join(f"{count} {name}" for name, count in outcome.matches.items())
+    if outcome.first_sent is None:
+        state = "already reported with these options, nothing sent (--restart reports it again)"
+    else:
+        state = f"resumed at batch {outcome.first_sent}" if outcome.resumed else "reported"
+    return (
+        f"vigil: run {outcome.run_id}, {outcome.batches} batch(es), {state}: "
+        f"{outcome.created} created, {outcome.updated} updated; matches: {matches}"
+    )
+
+
+def _report(args: argparse.Namespace) -> int:
+    try:
+        plan = _report_plan(args)
+    except InvalidFile as exc:
+        for line in exc.lines:
+            sys.stdout.write(f"{line.address}\terror: line {line.line}: {line.error}\n")
+        print(f"vigil: {exc}", file=sys.stderr)
+        return EXIT_INVALID_LINES
+    except (ReportFileError, UnicodeDecodeError) as exc:
+        print(f"vigil: {args.file}: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    with _hub(args) as hub, open_record(hub) as record, _progress_bar(plan.rows) as progress:
+        try:
+            outcome = reporting.report(
+                hub, record, plan, source=os.path.basename(args.file), restart=args.restart, progress=progress
+            )
+        except (HubError, voprf.ProofError):
+            print(
+                "vigil: acknowledged batches are in the local record; run the same command to resume.", file=sys.stderr
+            )
+            raise
+    print(_report_summary(outcome), file=sys.stderr)
+    return 0
+
+
+def _counterparts(counterparts: list[dict[str, Any]]) -> str:
+    names = [
+        item["organisation"]["name"] if item.get("organisation") else f"{item['sector']}/{item['jurisdiction']}"
+        for item in counterparts
+    ]
+    return "; ".join(names) or "-"
+
+
+def _screen_line(answer: Screened, as_json: bool) -> str:
+    if as_json:
+        return json.dumps({"address": answer.address} | (answer.result or {"error": answer.error}))
+    if answer.result is None:
+        return f"{answer.address}\terror: {answer.error}"
+    result = answer.result
+    reported = "reported" if result["reported"] else "not reported"
+    fields = [reported, ",".join(result["categories"]) or "-", str(result["organisations"])]
+    return "\t".join([answer.address, *fields, _counterparts(result["counterparts"])])
+
+
+def _screen(args: argparse.Namespace) -> int:
+    with _hub(args) as hub, _input(args) as file:
+        answers = reporting.screen(
+            hub,
+            _lines(args.addresses, file),
+            namespace=args.namespace,
+            record_sighting=args.record_sighting,
+            sighting_visibility=args.sighting_visibility,
+        )
+        invalid = 0
+        for answer in _progress(answers, enabled=sys.stderr.isatty() and not args.addresses):
+            invalid += answer.error is not None
+            sys.stdout.write(_screen_line(answer, args.json) + "\n")
+    return EXIT_INVALID_LINES if invalid else 0
+
+
+def _match_line(match: dict[str, Any], as_json: bool) -> str:
+    if as_json:
+        return json.dumps(match)
+    status = "QUARANTINED" if match["quarantined"] else match["status"]
+    address = match["address"] or NOT_RECORDED
+    return (
+        f"{match['id']}\t{status}\t{address}\t{match['own_report']['category']}\t{_counterparts(match['counterparts'])}"
+    )
+
+
+def _matches(args: argparse.Namespace) -> int:
+    with _hub(args) as hub, open_record(hub) as record:
+        for match in reporting.matches(hub, record):
+            sys.stdout.write(_match_line(match, args.json) + "\n")
+    return 0
+
+
+def _withdraw(args: argparse.Namespace) -> int:
+    with _hub(args) as hub, open_record(hub) as record, _input(args) as file:
+        failed = 0
+        for result in reporting.withdraw(hub, record, _lines(args.addresses, file), namespace=args.namespace):
+            failed += result.error is not None
+            sys.stdout.write(f"{result.address}\t" + (f"error: {result.error}" if result.error else "withdrawn") + "\n")
+    return EXIT_INVALID_LINES if failed else 0
+
+
+def _add_input(parser: argparse.ArgumentParser, *, namespace_required: bool) -> None:
+    parser.add_argument("--namespace", required=namespace_required, choices=NAMESPACES)
+    parser.add_argument("--file", help="read addresses from this file, one per line (default: the arguments or stdin)")
+    parser.add_argument("addresses", nargs="*", metavar="ADDRESS")
+
+
+def _add_report(commands: argparse._SubParsersAction) -> None:
+    report = commands.add_parser(
+        "report",
+        help="report the wallets of a file, all or nothing, resumably",
+        description="FILE is one address a line, or a CSV whose header names an address column and any of: "
+        + ", ".join(reporting.COLUMNS[1:])
+        + ". Flags set every row's value; a CSV cell overrides its row's. Every line is checked before anything "
+        "is sent; re-running the same file with the same options resumes where it stopped.",
+    )
+    report.add_argument("file", metavar="FILE")
+    report.add_argument("--namespace", choices=NAMESPACES)
+    report.add_argument("--category", choices=CATEGORIES)
+    report.add_argument("--confidence", choices=CONFIDENCES)
+    report.add_argument("--reference", help="a private reference stored with each report")
+    report.add_argument("--visibility", choices=VISIBILITIES)
+    report.add_argument("--tlp", choices=TLPS)
+    report.add_argument("--expires-at", help="ISO 8601 date or date-time with a time zone (hub default: a year)")
+    report.add_argument("--audience-sectors", metavar="SECTOR,...", help="only these sectors may see the reports")
+    report.add_argument("--audience-include", metavar="SLUG,...", help="these organisations may see them too")
+    report.add_argument("--audience-exclude", metavar="SLUG,...", help="these organisations may not")
+    report.add_argument(
+        "--no-sighting-alerts", dest="sighting_alerts", action="store_const", const="false", help="no sighting alerts"
+    )
+    report.add_argument("--batch-size", type=int, default=REPORT_BATCH, help=f"1..{MAX_BATCH} reports per request")
+    report.add_argument("--restart", action="store_true", help="start a new run instead of resuming the last one")
+    report.set_defaults(handler=_report)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -66,17 +244,37 @@ def build_parser() -> argparse.ArgumentParser:
         help="print address<TAB>token per line; the hub sees only blinded values",
         description="Addresses come from the arguments, --file, or standard input, one per line.",
     )
-    tokenize.add_argument("--namespace", required=True, choices=NAMESPACES)
-    tokenize.add_argument("--file", help="read addresses from this file, one per line")
+    _add_input(tokenize, namespace_required=True)
     tokenize.add_argument("--batch-size", type=int, default=DEFAULT_BATCH, help=f"1..{MAX_BATCH} per request")
-    tokenize.add_argument("addresses", nargs="*", metavar="ADDRESS")
     tokenize.set_defaults(handler=_tokenize)
+    _add_report(commands)
+    screen = commands.add_parser(
+        "screen",
+        help="print address<TAB>reported|not reported<TAB>categories<TAB>organisations<TAB>counterparts",
+        description="Without --namespace each address must be valid in exactly one namespace.",
+    )
+    _add_input(screen, namespace_required=False)
+    screen.add_argument("--record-sighting", action="store_true", help="let the reporters know it was seen")
+    screen.add_argument("--sighting-visibility", choices=SIGHTING_VISIBILITIES, default="anonymous")
+    screen.add_argument("--json", action="store_true", help="print one JSON object per address")
+    screen.set_defaults(handler=_screen)
+    matches = commands.add_parser(
+        "matches",
+        help="print id<TAB>status<TAB>own address<TAB>category<TAB>counterparts per match",
+        description="The own address comes from the local record; the hub never had it.",
+    )
+    matches.add_argument("--json", action="store_true", help="print one JSON object per match")
+    matches.set_defaults(handler=_matches)
+    withdraw = commands.add_parser("withdraw", help="withdraw the organisation's reports of these addresses")
+    _add_input(withdraw, namespace_required=False)
+    withdraw.set_defaults(handler=_withdraw)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    if not 1 <= args.batch_size <= MAX_BATCH:
+    batch_size = getattr(args, "batch_size", None)
+    if batch_size is not None and not 1 <= batch_size <= MAX_BATCH:
         print(f"vigil: --batch-size must be between 1 and {MAX_BATCH}", file=sys.stderr)
         return EXIT_USAGE
     try:
@@ -87,7 +285,7 @@ def main(argv: list[str] | None = None) -> int:
     except HubError as exc:
         print(f"vigil: {exc}", file=sys.stderr)
         return EXIT_REFUSED
-    except OSError as exc:
+    except (OSError, RecordError) as exc:
         print(f"vigil: {exc}", file=sys.stderr)
         return EXIT_USAGE
 

@@ -7,6 +7,7 @@ from typing import Any
 import httpx
 
 DEFAULT_TIMEOUT = httpx.Timeout(60.0, connect=10.0)
+USABLE_KEY_STATUSES = ("current", "previous")
 
 
 class HubError(Exception):
@@ -47,9 +48,11 @@ class Hub:
     def close(self) -> None:
         self._http.close()
 
-    def _request(self, method: str, path: str, **kwargs: Any) -> Any:
+    def _request(self, method: str, path: str, *, headers: dict[str, str] | None = None, **kwargs: Any) -> Any:
         try:
-            response = self._http.request(method, self._base + path, headers=self._headers, **kwargs)
+            response = self._http.request(
+                method, self._base + path, headers={**self._headers, **(headers or {})}, **kwargs
+            )
         except httpx.HTTPError as exc:
             raise HubError(f"Cannot reach the hub at {self._base}: {exc}") from exc
         if response.status_code >= 400:
@@ -66,7 +69,8 @@ class Hub:
             )
         return response.json()
 
-    def current_key(self) -> PublishedKey:
+    def keys(self) -> list[PublishedKey]:
+        """Every published key, each checked against its id."""
         keys = [
             PublishedKey(item["key_id"], bytes.fromhex(item["public_key"]), item["status"])
             for item in self._request("GET", "oprf/keys")
@@ -74,10 +78,18 @@ class Hub:
         for key in keys:
             if key_id_for(key.public_key) != key.key_id:
                 raise KeyMismatchError(f"The hub's key {key.key_id} does not match its public key; refusing it.")
-        current = [key for key in keys if key.status == "current"]
+        return keys
+
+    def current_key(self) -> PublishedKey:
+        current = [key for key in self.keys() if key.status == "current"]
         if not current:
             raise HubError("The hub has no current OPRF key.")
         return current[0]
+
+    def usable_key(self, key_id: str) -> PublishedKey | None:
+        """The key if the hub still evaluates under it: the current one or one in its overlap window."""
+        usable = [key for key in self.keys() if key.key_id == key_id and key.status in USABLE_KEY_STATUSES]
+        return usable[0] if usable else None
 
     def evaluate(self, key_id: str, blinded_elements: list[bytes]) -> tuple[list[bytes], bytes]:
         body = {"key_id": key_id, "blinded_elements": [element.hex() for element in blinded_elements]}
@@ -85,3 +97,39 @@ class Hub:
         if answer.get("key_id") != key_id or len(answer.get("evaluated_elements", [])) != len(blinded_elements):
             raise HubError("The hub's evaluation does not answer the request that was sent.")
         return [bytes.fromhex(item) for item in answer["evaluated_elements"]], bytes.fromhex(answer["proof"])
+
+    def organisation(self) -> dict[str, Any]:
+        """The calling organisation (slug, name, sector, jurisdiction, status); any scope may ask."""
+        return self._request("GET", "organisation")
+
+    def report_batch(self, body: dict[str, Any], idempotency_key: str) -> dict[str, Any]:
+        """Submit a report batch; a retry with the same key and body gets the first answer back."""
+        return self._request("POST", "reports", json=body, headers={"Idempotency-Key": idempotency_key})
+
+    def report_withdraw(self, report_id: int) -> dict[str, Any]:
+        """Withdraw one report by id (idempotent); the answer is the report as it now stands."""
+        return self._request("DELETE", f"reports/{report_id}")
+
+    def report_withdraw_token(self, token: str, key_id: str) -> int:
+        """Withdraw the organisation's active reports of a token: how many (a 404 if it never reported it)."""
+        return self._request("DELETE", "reports", params={"token": token, "key_id": key_id})["withdrawn"]
+
+    def matches_page(self, *, before: int | None = None, page_size: int = 100) -> dict[str, Any]:
+        """One page of matches, newest first: `results` and `next_before` (None on the last page)."""
+        params = {"page_size": page_size} | ({"before": before} if before is not None else {})
+        return self._request("GET", "matches", params=params)
+
+    def screen(
+        self, key_id: str, tokens: list[str], *, record_sighting: bool = False, sighting_visibility: str = "anonymous"
+    ) -> list[dict[str, Any]]:
+        """What the organisation may know of up to 1,000 tokens, in order."""
+        body = {
+            "key_id": key_id,
+            "tokens": tokens,
+            "record_sighting": record_sighting,
+            "sighting_visibility": sighting_visibility,
+        }
+        results = self._request("POST", "screen", json=body)["results"]
+        if [result.get("token") for result in results] != tokens:
+            raise HubError("The hub's screening does not answer the tokens that were sent.")
+        return results

@@ -85,7 +85,8 @@ def test_withdrawal_by_id_and_by_token(world, rfc_key) -> None:
     body = world.client_a.post(REPORTS, _batch(rfc_key.key_id, 1, 2), format="json").json()
     first_id = body["reports"][0]["id"]
     assert world.client_a.delete(reverse("api:report", args=[first_id])).json()["status"] == "withdrawn"
-    assert world.client_a.delete(f"{REPORTS}?token={token_for(2)}").json() == {"withdrawn": 1}
+    second_id = body["reports"][1]["id"]
+    assert world.client_a.delete(f"{REPORTS}?token={token_for(2)}").json() == {"withdrawn": 1, "reports": [second_id]}
     assert set(Report.objects.values_list("status", flat=True)) == {ReportStatus.WITHDRAWN}
     assert world.client_a.delete(f"{REPORTS}?token={token_for(9)}").status_code == 404
 

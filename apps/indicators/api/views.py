@@ -47,6 +47,28 @@ class ReportItemSerializer(serializers.Serializer):
     policy = PolicySerializer(required=False)
 
 
+class BatchResultSerializer(serializers.Serializer):
+    class Meta:
+        ref_name = "ReportBatchResult"
+
+    created = serializers.IntegerField()
+    updated = serializers.IntegerField()
+    matches = serializers.DictField(
+        child=serializers.IntegerField(), help_text="created, joined, deactivated, quarantined"
+    )
+    reports = serializers.ListField(
+        child=inline_serializer(
+            "ReportBatchItem",
+            {
+                "index": serializers.IntegerField(),
+                "id": serializers.IntegerField(),
+                "token": serializers.CharField(),
+                "result": serializers.ChoiceField(choices=["created", "updated"]),
+            },
+        )
+    )
+
+
 class ReportOutputSerializer(serializers.ModelSerializer):
     policy = serializers.SerializerMethodField()
 
@@ -128,7 +150,7 @@ class ReportListApi(APIView):
     @extend_schema(
         request=InputSerializer,
         parameters=[OpenApiParameter("Idempotency-Key", str, OpenApiParameter.HEADER)],
-        responses={201: inline_serializer("ReportBatchResult", {"created": serializers.IntegerField()})},
+        responses={201: BatchResultSerializer},
         summary="Report up to 10,000 tokens, all or nothing; matching happens in the same transaction",
     )
     def post(self, request: Request) -> Response:
@@ -148,7 +170,9 @@ class ReportListApi(APIView):
 
     @extend_schema(
         parameters=[OpenApiParameter("token", str, required=True), OpenApiParameter("key_id", str)],
-        responses=inline_serializer("Withdrawn", {"withdrawn": serializers.IntegerField()}),
+        responses=inline_serializer(
+            "Withdrawn", {"withdrawn": serializers.IntegerField(), "reports": serializers.ListField()}
+        ),
         summary="Withdraw the calling organisation's reports of a token (every key epoch unless key_id is given)",
         operation_id="reports_withdraw_by_token",
     )
@@ -159,11 +183,17 @@ class ReportListApi(APIView):
         reports = selectors.report_list_by_token(
             organisation=request.actor.organisation, token=token, key_id=request.query_params.get("key_id")
         )
-        return Response({"withdrawn": services.report_withdraw(actor=request.actor, reports=reports)})
+        withdrawn = services.report_withdraw(actor=request.actor, reports=reports)
+        return Response({"withdrawn": withdrawn, "reports": [report.pk for report in reports]})
 
 
 class ReportDetailApi(APIView):
     required_scopes = {"GET": READ_OR_REPORT, "DELETE": {Scope.REPORT}}
+    throttle_classes = [OrganisationRateThrottle]
+    throttle_scope = "report"
+
+    def get_throttles(self) -> list:
+        return super().get_throttles() if self.request.method != "GET" else []
 
     @extend_schema(responses=ReportOutputSerializer, summary="One of the calling organisation's reports")
     def get(self, request: Request, report_id: int) -> Response:

@@ -1,0 +1,207 @@
+"""The member's local record: which address is behind which token and report, and report runs."""
+
+import json
+import os
+import re
+import sqlite3
+from collections.abc import Iterable
+from dataclasses import astuple, dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+import platformdirs
+
+SCHEMA_VERSION = 1
+# The record holds raw addresses: it is read and written here only, and never sent anywhere.
+SCHEMA = """
+CREATE TABLE wallets (
+    namespace  TEXT NOT NULL,
+    canonical  TEXT NOT NULL,            -- the normalised address the token is computed from
+    address    TEXT NOT NULL,            -- as the member last spelt it
+    key_id     TEXT NOT NULL,            -- the OPRF key the token is under
+    token      TEXT NOT NULL,
+    report_id  INTEGER,                  -- the hub's report id, once the hub acknowledged it
+    status     TEXT NOT NULL,            -- pending (sent, not acknowledged), reported, withdrawn, expired
+    updated_at TEXT NOT NULL,
+    PRIMARY KEY (namespace, canonical, key_id)
+);
+CREATE INDEX wallets_by_token ON wallets (key_id, token);
+CREATE TABLE runs (
+    id          TEXT PRIMARY KEY,        -- random; batch n goes with Idempotency-Key vigil-report-<id>-<n>
+    fingerprint TEXT NOT NULL,           -- SHA-256 of the file and the options: the same again resumes
+    source      TEXT NOT NULL,           -- the file's name, for people reading the record
+    key_id      TEXT NOT NULL,           -- every batch of a run is tokenised under this key
+    batches     INTEGER NOT NULL,
+    started_at  TEXT NOT NULL,
+    finished_at TEXT
+);
+CREATE INDEX runs_by_fingerprint ON runs (fingerprint);
+CREATE TABLE batches (
+    run_id          TEXT NOT NULL REFERENCES runs (id),
+    number          INTEGER NOT NULL,    -- from 1
+    created         INTEGER NOT NULL,
+    updated         INTEGER NOT NULL,
+    matches         TEXT NOT NULL,       -- the hub's match summary for the batch, as JSON
+    acknowledged_at TEXT NOT NULL,
+    PRIMARY KEY (run_id, number)
+);
+"""
+_WALLET_COLUMNS = "namespace, canonical, address, key_id, token, report_id, status"  # Wallet's fields, in order
+# Django's slug alphabet; anything else from the hub must not become part of a path.
+_SLUG = re.compile(r"[A-Za-z0-9_-]{1,100}")
+
+
+class RecordError(Exception):
+    """The local record cannot be used (a bad organisation slug, a newer schema)."""
+
+
+@dataclass(frozen=True)
+class Wallet:
+    namespace: str
+    canonical: str
+    address: str
+    key_id: str
+    token: str
+    report_id: int | None = None
+    status: str = "pending"
+
+
+@dataclass(frozen=True)
+class Run:
+    id: str
+    fingerprint: str
+    key_id: str
+    batches: int
+    finished: bool
+
+
+@dataclass(frozen=True)
+class BatchAck:
+    created: int
+    updated: int
+    matches: dict[str, int]
+
+
+def record_path(slug: str, home: str | None = None) -> Path:
+    """`$VIGIL_HOME/<slug>.sqlite3`, else the same name in the user's data directory."""
+    if not _SLUG.fullmatch(slug):
+        raise RecordError(f"The hub named the organisation {slug!r}, which cannot name a local file.")
+    base = home or os.environ.get("VIGIL_HOME") or platformdirs.user_data_dir("vigil")
+    return Path(base) / f"{slug}.sqlite3"
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def _create_private(path: Path) -> None:
+    """The directory 0700 when created here, the file always 0600: it holds addresses."""
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    os.close(os.open(path, os.O_CREAT | os.O_RDWR, 0o600))
+    os.chmod(path, 0o600)  # a file left from before may be looser
+
+
+class Record:
+    def __init__(self, path: Path) -> None:
+        _create_private(path)
+        self.path = path
+        self._db = sqlite3.connect(path)
+        self._db.execute("PRAGMA foreign_keys = ON")
+        version = self._db.execute("PRAGMA user_version").fetchone()[0]
+        if version > SCHEMA_VERSION:
+            self._db.close()
+            raise RecordError(f"{path} was written by a newer vigil client (schema {version}).")
+        if version == 0:
+            self._db.executescript(f"BEGIN; {SCHEMA} PRAGMA user_version = {SCHEMA_VERSION}; COMMIT;")
+
+    def close(self) -> None:
+        self._db.close()
+
+    def __enter__(self) -> "Record":
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, tb: TracebackType | None) -> None:
+        self.close()
+
+    def _wallets(self, where: str, params: tuple[Any, ...]) -> list[Wallet]:
+        query = f"SELECT {_WALLET_COLUMNS} FROM wallets WHERE {where}"  # noqa: S608 - `where` is a fixed fragment
+        return [Wallet(*row) for row in self._db.execute(query, params)]
+
+    def tokens(self, key_id: str, wallets: Iterable[tuple[str, str]]) -> dict[tuple[str, str], str]:
+        """Known tokens under `key_id` of (namespace, canonical) pairs: these need no evaluation."""
+        found = {}
+        for namespace, canonical in wallets:
+            row = self._db.execute(
+                "SELECT token FROM wallets WHERE namespace = ? AND canonical = ? AND key_id = ?",
+                (namespace, canonical, key_id),
+            ).fetchone()
+            if row:
+                found[(namespace, canonical)] = row[0]
+        return found
+
+    def save(self, wallets: Iterable[Wallet]) -> None:
+        """Insert or update wallets; a report id already known is kept when the new one is None."""
+        rows = [(*astuple(wallet), _now()) for wallet in wallets]
+        with self._db:
+            self._db.executemany(
+                """INSERT INTO wallets (namespace, canonical, address, key_id, token, report_id, status, updated_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT (namespace, canonical, key_id) DO UPDATE SET
+                    address = excluded.address, token = excluded.token,
+                    report_id = COALESCE(excluded.report_id, report_id),
+                    status = excluded.status, updated_at = excluded.updated_at""",
+                rows,
+            )
+
+    def set_status(self, report_id: int, status: str) -> None:
+        with self._db:
+            self._db.execute(
+                "UPDATE wallets SET status = ?, updated_at = ? WHERE report_id = ?", (status, _now(), report_id)
+            )
+
+    def wallet_for_token(self, key_id: str, token: str) -> Wallet | None:
+        found = self._wallets("key_id = ? AND token = ?", (key_id, token))
+        return found[0] if found else None
+
+    def wallets_for(self, namespace: str, canonical: str) -> list[Wallet]:
+        return self._wallets("namespace = ? AND canonical = ?", (namespace, canonical))
+
+    def latest_run(self, fingerprint: str) -> Run | None:
+        row = self._db.execute(
+            """SELECT id, fingerprint, key_id, batches, finished_at IS NOT NULL FROM runs
+            WHERE fingerprint = ? ORDER BY started_at DESC, rowid DESC LIMIT 1""",
+            (fingerprint,),
+        ).fetchone()
+        return Run(*row[:4], finished=bool(row[4])) if row else None
+
+    def start_run(self, *, run_id: str, fingerprint: str, source: str, key_id: str, batches: int) -> Run:
+        with self._db:
+            self._db.execute(
+                "INSERT INTO runs (id, fingerprint, source, key_id, batches, started_at) VALUES (?, ?, ?, ?, ?, ?)",
+                (run_id, fingerprint, source, key_id, batches, _now()),
+            )
+        return Run(run_id, fingerprint, key_id, batches, finished=False)
+
+    def acknowledged(self, run_id: str) -> dict[int, BatchAck]:
+        rows = self._db.execute("SELECT number, created, updated, matches FROM batches WHERE run_id = ?", (run_id,))
+        return {number: BatchAck(created, updated, json.loads(matches)) for number, created, updated, matches in rows}
+
+    def acknowledge(self, run_id: str, number: int, ack: BatchAck, reports: Iterable[tuple[str, str, int]]) -> None:
+        """Record a batch the hub acknowledged and its report ids, by (key_id, token, report id), at once."""
+        now = _now()
+        with self._db:
+            self._db.executemany(
+                "UPDATE wallets SET report_id = ?, status = 'reported', updated_at = ? WHERE key_id = ? AND token = ?",
+                [(report_id, now, key_id, token) for key_id, token, report_id in reports],
+            )
+            self._db.execute(
+                """INSERT INTO batches (run_id, number, created, updated, matches, acknowledged_at)
+                VALUES (?, ?, ?, ?, ?, ?)""",
+                (run_id, number, ack.created, ack.updated, json.dumps(ack.matches), now),
+            )
+
+    def finish_run(self, run_id: str) -> None:
+        with self._db:
+            self._db.execute("UPDATE runs SET finished_at = ? WHERE id = ?", (_now(), run_id))
