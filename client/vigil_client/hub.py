@@ -1,6 +1,7 @@
 """HTTP client for the hub's API: API-key auth, problem-details errors, and key-id pinning."""
 
 import hashlib
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -8,6 +9,21 @@ import httpx
 
 DEFAULT_TIMEOUT = httpx.Timeout(60.0, connect=10.0)
 USABLE_KEY_STATUSES = ("current", "previous")
+
+
+RATE_LIMIT_RETRIES = 4
+MAX_RATE_LIMIT_WAIT = 60  # seconds; a longer wait (a daily quota) is reported instead
+
+
+def _retry_after(response: httpx.Response) -> float | None:
+    """Seconds to wait before retrying a rate-limited request, or None to not retry."""
+    if response.status_code != 429:
+        return None
+    try:
+        wait = float(response.headers.get("retry-after", ""))
+    except ValueError:
+        return None
+    return wait if 0 <= wait <= MAX_RATE_LIMIT_WAIT else None
 
 
 class HubError(Exception):
@@ -48,13 +64,23 @@ class Hub:
     def close(self) -> None:
         self._http.close()
 
+    def _send(self, method: str, path: str, headers: dict[str, str] | None, **kwargs: Any) -> httpx.Response:
+        """One request, waiting out a short rate limit (429 with Retry-After) a few times."""
+        for _ in range(RATE_LIMIT_RETRIES):
+            try:
+                response = self._http.request(
+                    method, self._base + path, headers={**self._headers, **(headers or {})}, **kwargs
+                )
+            except httpx.HTTPError as exc:
+                raise HubError(f"Cannot reach the hub at {self._base}: {exc}") from exc
+            wait = _retry_after(response)
+            if wait is None:
+                return response
+            time.sleep(wait)
+        return response
+
     def _request(self, method: str, path: str, *, headers: dict[str, str] | None = None, **kwargs: Any) -> Any:
-        try:
-            response = self._http.request(
-                method, self._base + path, headers={**self._headers, **(headers or {})}, **kwargs
-            )
-        except httpx.HTTPError as exc:
-            raise HubError(f"Cannot reach the hub at {self._base}: {exc}") from exc
+        response = self._send(method, path, headers, **kwargs)
         if response.status_code >= 400:
             try:
                 problem = response.json()

@@ -6,7 +6,7 @@ import httpx
 import pytest
 from vigil_client import voprf
 from vigil_client.addresses import normalise, oprf_input
-from vigil_client.hub import Hub, KeyMismatchError
+from vigil_client.hub import Hub, HubError, KeyMismatchError
 from vigil_client.tokens import Tokenizer
 
 from apps.oprf.models import OprfKey
@@ -115,3 +115,23 @@ def test_results_keep_input_order_across_many_batches(hub_world) -> None:
     results = list(Tokenizer(Hub(url, world.secret_a), batch_size=4).tokenize("evm", addresses))
     assert [result.address for result in results] == addresses
     assert len({result.token for result in results}) == 25
+
+
+def test_the_client_waits_out_a_short_rate_limit_but_not_a_daily_quota(monkeypatch) -> None:
+    answers = iter(
+        [
+            httpx.Response(429, headers={"retry-after": "1"}, json={"detail": "slow down"}),
+            httpx.Response(200, json={"slug": "alpha-bank"}),
+            httpx.Response(429, headers={"retry-after": "40000"}, json={"detail": "Daily evaluation quota"}),
+        ]
+    )
+    waits: list[float] = []
+    monkeypatch.setattr("vigil_client.hub.time.sleep", waits.append)
+    hub = Hub(
+        "http://hub.invalid", "vigil_x_y", http=httpx.Client(transport=httpx.MockTransport(lambda r: next(answers)))
+    )
+    assert hub.organisation() == {"slug": "alpha-bank"}
+    assert waits == [1.0]
+    with pytest.raises(HubError, match="quota"):
+        hub.organisation()
+    assert waits == [1.0]
