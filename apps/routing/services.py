@@ -52,14 +52,15 @@ def deliver_notifications(notifications: list[Notification]) -> None:
     deliveries = []
     for notification in notifications:
         channels = choices.get((notification.organisation_id, notification.event), DEFAULT_CHANNELS)
-        if Channel.EMAIL in channels:
-            deliveries.append(Delivery(notification=notification, channel=Channel.EMAIL))
+        # Webhooks first: member systems act on them in real time; e-mail only says "look".
         if Channel.WEBHOOK in channels:
             deliveries += [
                 Delivery(notification=notification, channel=Channel.WEBHOOK, endpoint=endpoint)
                 for endpoint in endpoints[notification.organisation_id]
                 if endpoint.wants(notification.event)
             ]
+        if Channel.EMAIL in channels:
+            deliveries.append(Delivery(notification=notification, channel=Channel.EMAIL))
     created = Delivery.objects.bulk_create(deliveries)
     ids = [delivery.pk for delivery in created]
     if ids:

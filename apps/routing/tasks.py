@@ -14,13 +14,15 @@ logger = logging.getLogger(__name__)
 
 def enqueue_deliveries(ids: list[int]) -> None:
     """Hand deliveries to the broker; if it is down they stay due and the sweeper enqueues them later."""
+    enqueued = []
     for delivery_id in ids:
         try:
             deliver.delay(delivery_id)
         except Exception as exc:  # a broker outage must never fail the request that wrote the outbox
             logger.warning("broker unavailable, delivery %s left for the sweeper: %s", delivery_id, exc)
-            return
-        Delivery.objects.filter(pk=delivery_id, status=DeliveryStatus.PENDING).update(enqueued_at=timezone.now())
+            break
+        enqueued.append(delivery_id)
+    Delivery.objects.filter(pk__in=enqueued, status=DeliveryStatus.PENDING).update(enqueued_at=timezone.now())
 
 
 @shared_task(acks_late=True, reject_on_worker_lost=True, ignore_result=True)

@@ -117,13 +117,20 @@ class Worker:
 def _broker(redis: RedisServer) -> Iterator[None]:
     """Point this process's Celery app at the test's own Redis, as the web process would be."""
     previous = (celery_app.conf.broker_url, celery_app.conf.task_always_eager)
-    celery_app.close()
+    _drop_connections()
     celery_app.conf.update(broker_url=redis.url, task_always_eager=False)
     try:
         yield
     finally:
-        celery_app.close()
+        _drop_connections()
         celery_app.conf.update(broker_url=previous[0], task_always_eager=previous[1])
+
+
+def _drop_connections() -> None:
+    # app.close() forgets the connection pool but not the producer pool, which would keep
+    # publishing to the broker an earlier test used.
+    celery_app.close()
+    celery_app.amqp._producer_pool = None
 
 
 @pytest.fixture
