@@ -188,6 +188,7 @@ CELERY_BEAT_SCHEDULE = {
     },
     "retire-expired-oprf-keys": {"task": "apps.oprf.tasks.retire_expired_keys", "schedule": 3600.0},
     "expire-reports": {"task": "apps.indicators.tasks.expire_reports", "schedule": 86_400.0},
+    "prune-idempotency-records": {"task": "apps.common.tasks.prune_idempotency_records", "schedule": 86_400.0},
     "expire-disclosures": {"task": "apps.routing.tasks.expire_disclosures", "schedule": 3600.0},
 }
 
@@ -201,6 +202,9 @@ VIGIL_OPRF_OVERLAP_DAYS = env_int(
     "VIGIL_OPRF_OVERLAP_DAYS", 30, help="Days a rotated-out OPRF key stays usable before it is retired."
 )
 
+VIGIL_IDEMPOTENCY_DAYS = env_int(
+    "VIGIL_IDEMPOTENCY_DAYS", 30, help="Days an Idempotency-Key's first answer is kept for retries."
+)
 VIGIL_FLOOD_THRESHOLD = env_int(
     "VIGIL_FLOOD_THRESHOLD", 5, help="Reporting organisations within the flood window that quarantine a match."
 )
