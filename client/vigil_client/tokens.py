@@ -1,10 +1,13 @@
 """Addresses to tokens: normalise and blind here, evaluate at the hub, verify and unblind here."""
 
+import os
 from collections import deque
-from collections.abc import Iterable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass
-from itertools import islice
+from itertools import chain, islice
+from multiprocessing import get_context
+from typing import Any, TypeVar
 
 from vigil_client import voprf
 from vigil_client.addresses import AddressError, normalise, oprf_input
@@ -12,6 +15,7 @@ from vigil_client.hub import Hub, PublishedKey
 
 DEFAULT_BATCH = 5_000
 MAX_BATCH = 10_000
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -22,59 +26,98 @@ class TokenResult:
     error: str | None = None
 
 
+def _prepare(namespace: str, addresses: list[str]) -> tuple[list[TokenResult], list[int], list[bytes], list, list]:
+    """Normalise and blind a chunk: (results so far, indexes of valid ones, inputs, blinds, blinded)."""
+    results: list[TokenResult] = []
+    valid: list[int] = []
+    for address in addresses:
+        try:
+            canonical = normalise(namespace, address)
+        except AddressError as exc:
+            results.append(TokenResult(address, error=str(exc)))
+            continue
+        valid.append(len(results))
+        results.append(TokenResult(address, canonical=canonical))
+    inputs = [oprf_input(namespace, results[index].canonical or "") for index in valid]
+    blinds, blinded = voprf.blind(inputs) if inputs else ([], [])
+    return results, valid, inputs, blinds, blinded
+
+
+def _finish(
+    inputs: list[bytes],
+    blinds: list[bytes],
+    evaluated: list[bytes],
+    proof: bytes,
+    public_key: bytes,
+    blinded: list[bytes],
+) -> list[str]:
+    """Verify the hub's proof, unblind and finalise; raises voprf.ProofError on a bad proof."""
+    outputs = voprf.finalize(inputs, blinds, evaluated, proof=proof, public_key=public_key, blinded_elements=blinded)
+    return [voprf.token_from_output(output) for output in outputs]
+
+
+def _run(pool: Executor | None, function: Callable[..., T], *args: Any) -> T:
+    return pool.submit(function, *args).result() if pool is not None else function(*args)
+
+
 class Tokenizer:
     """Turns addresses into tokens under the hub's current key, refusing any unverified answer.
 
-    The libsodium calls release the GIL, so `workers` threads keep both cores and the network busy
-    while the input is read and the output written as a stream.
+    For a stream of several batches the elliptic-curve work runs in `processes` worker processes
+    (libsodium's calls hold the GIL, so threads would share one core), while threads in this
+    process carry each batch to the hub: the network and every core stay busy.
     """
 
-    def __init__(self, hub: Hub, *, key: PublishedKey | None = None, batch_size: int = DEFAULT_BATCH, workers: int = 2):
+    def __init__(
+        self,
+        hub: Hub,
+        *,
+        key: PublishedKey | None = None,
+        batch_size: int = DEFAULT_BATCH,
+        processes: int | None = None,
+    ) -> None:
         if not 1 <= batch_size <= MAX_BATCH:
             raise ValueError(f"batch size must be between 1 and {MAX_BATCH}")
         self.hub = hub
         self.key = key or hub.current_key()
         self.batch_size = batch_size
-        self.workers = workers
+        self.processes = processes or os.cpu_count() or 1
 
     def tokens_for(self, namespace: str, canonical_addresses: list[str]) -> list[str]:
         """Tokens for already-canonical addresses; raises voprf.ProofError if the hub's proof fails."""
-        inputs = [oprf_input(namespace, address) for address in canonical_addresses]
-        blinds, blinded = voprf.blind(inputs)
-        evaluated, proof = self.hub.evaluate(self.key.key_id, blinded)
-        outputs = voprf.finalize(
-            inputs, blinds, evaluated, proof=proof, public_key=self.key.public_key, blinded_elements=blinded
-        )
-        return [voprf.token_from_output(output) for output in outputs]
+        results = self._batch(namespace, canonical_addresses, None)
+        refused = [result for result in results if result.token is None]
+        if refused:
+            raise ValueError(f"not a canonical {namespace} address: {refused[0].address!r} ({refused[0].error})")
+        return [result.token for result in results if result.token is not None]
 
-    def _batch(self, namespace: str, addresses: list[str]) -> list[TokenResult]:
-        results: list[TokenResult] = []
-        valid: list[tuple[int, str]] = []
-        for address in addresses:
-            try:
-                canonical = normalise(namespace, address)
-            except AddressError as exc:
-                results.append(TokenResult(address, error=str(exc)))
-                continue
-            valid.append((len(results), canonical))
-            results.append(TokenResult(address, canonical=canonical))
-        if valid:
-            tokens = self.tokens_for(namespace, [canonical for _, canonical in valid])
-            for (index, canonical), token in zip(valid, tokens, strict=True):
-                results[index] = TokenResult(results[index].address, canonical=canonical, token=token)
+    def _batch(self, namespace: str, addresses: list[str], pool: Executor | None) -> list[TokenResult]:
+        results, valid, inputs, blinds, blinded = _run(pool, _prepare, namespace, addresses)
+        if not valid:
+            return results
+        evaluated, proof = self.hub.evaluate(self.key.key_id, blinded)
+        tokens = _run(pool, _finish, inputs, blinds, evaluated, proof, self.key.public_key, blinded)
+        for index, token in zip(valid, tokens, strict=True):
+            results[index] = TokenResult(results[index].address, canonical=results[index].canonical, token=token)
         return results
 
     def tokenize(self, namespace: str, addresses: Iterable[str]) -> Iterator[TokenResult]:
-        """Results in input order; at most `workers + 1` batches are held in memory at once."""
+        """Results in input order, streamed: at most `processes + 1` batches are in memory at once."""
         source = iter(addresses)
+        first, second = list(islice(source, self.batch_size)), list(islice(source, self.batch_size))
+        chunks = chain([first, second], iter(lambda: list(islice(source, self.batch_size)), []))
+        if not second or self.processes == 1:  # one batch: a process pool would cost more than it saves
+            for chunk in chunks:
+                yield from self._batch(namespace, chunk, None) if chunk else []
+            return
         pending: deque[Future[list[TokenResult]]] = deque()
-        with ThreadPoolExecutor(max_workers=self.workers) as pool:
-            while True:
-                while len(pending) <= self.workers:
-                    chunk = list(islice(source, self.batch_size))
-                    if not chunk:
-                        break
-                    pending.append(pool.submit(self._batch, namespace, chunk))
-                if not pending:
-                    return
+        with (
+            ProcessPoolExecutor(max_workers=self.processes, mp_context=get_context("spawn")) as crunch,
+            ThreadPoolExecutor(max_workers=self.processes + 1) as carriers,
+        ):
+            for chunk in chunks:
+                pending.append(carriers.submit(self._batch, namespace, chunk, crunch))
+                if len(pending) > self.processes:
+                    yield from pending.popleft().result()
+            while pending:
                 yield from pending.popleft().result()

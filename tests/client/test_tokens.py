@@ -109,12 +109,26 @@ def test_the_client_refuses_a_key_that_does_not_match_its_id() -> None:
         hub.current_key()
 
 
-def test_results_keep_input_order_across_many_batches(hub_world) -> None:
+@pytest.mark.parametrize(
+    "processes",
+    [
+        1,
+        # Parallel batches mean concurrent requests, which the in-memory SQLite test database of
+        # the live server cannot take; PostgreSQL (CI) can.
+        pytest.param(2, marks=pytest.mark.postgres_only),
+    ],
+)
+def test_results_keep_input_order_across_many_batches(hub_world, processes: int) -> None:
     url, world = hub_world
     addresses = [f"0x{n:040x}" for n in range(1, 26)]
-    results = list(Tokenizer(Hub(url, world.secret_a), batch_size=4).tokenize("evm", addresses))
+    addresses[7] = "0xnot-an-address"
+    tokenizer = Tokenizer(Hub(url, world.secret_a), batch_size=4, processes=processes)
+    results = list(tokenizer.tokenize("evm", addresses))
     assert [result.address for result in results] == addresses
-    assert len({result.token for result in results}) == 25
+    assert results[7].error is not None
+    assert len({result.token for result in results if result.token}) == 24
+    expected = voprf.token_from_output(voprf.evaluate_direct(RFC_SECRET, oprf_input("evm", addresses[20])))
+    assert results[20].token == expected
 
 
 def test_the_client_waits_out_a_short_rate_limit_but_not_a_daily_quota(monkeypatch) -> None:
