@@ -1,0 +1,612 @@
+"""Matching benchmark: COPY seeding, ingestion against COPY, screening latency, web memory, hub against PSI."""
+
+import argparse
+import io
+import os
+import random
+import resource
+import secrets
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+import psycopg2
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent  # the venv running this script also holds gunicorn and vigil
+ADMIN_DSN = "host=127.0.0.1 port=5432 user=postgres dbname=postgres"
+PG_DATA = Path("/var/lib/postgresql")
+MIN_FREE_GB = 15.0
+CAPPED_ROWS = 3_000_000  # the largest table when the disk is short
+SIZES = (1_000_000, 10_000_000)
+SEED_CHUNK = 500_000  # rows generated, then copied, at a time: generation stays out of the timing
+SEED_ORGS = 20
+SHARE_EVERY = 100  # every 100th token is reported by a second organisation too: ~1% shared
+SAMPLE_EVERY = 1_000  # one unshared token in this many is kept for screening and overlaps
+BATCH = 10_000  # the reports endpoint's maximum batch
+INGEST_ROUNDS = 3  # timed, after one untimed warm-up round
+OVERLAP = 50  # per batch and kind: tokens one other organisation reported (a new match) and shared ones (a join)
+SCREEN_WARMUP = 200
+SCREEN_WARMUP_SECONDS = 20.0
+SCREEN_REQUESTS = 2_000
+SCREEN_BUDGET_SECONDS = 240.0  # per table size: a slow hub ends the loop early, and the output says so
+HUB_START_ATTEMPTS = 300  # x HUB_POLL_SECONDS
+HUB_POLL_SECONDS = 0.1
+WORKERS = 2
+HUB_TIMEOUT = 60  # seconds, as docker-compose.yml runs the web process; gunicorn's default is 30
+E2E_ADDRESSES = 100_000
+E2E_SHARED = 10_000
+PSI_FPR = 1e-9
+PSI_VERSION = "2.0.6"
+INGEST_GOAL = 0.3
+SCREEN_P99_GOAL_MS = 15.0
+RSS_GROWTH_GOAL = 1.10  # "flat": at most 10% above the smallest table's figure
+E2E_GOAL = 1.0
+CATEGORIES = ("osec_payment", "csam_marketplace", "sextortion", "trafficking", "grooming", "other")
+SECTORS = ("bank", "exchange", "payment_provider", "ngo", "law_enforcement")
+COPY_SQL = (
+    "COPY indicators_report (organisation_id, key_id, token, namespace, category, confidence, value_currency,"
+    " reference, visibility, audience_sectors, audience_include, audience_exclude, tlp, sighting_alerts,"
+    " expires_at, status, created_at, updated_at) FROM STDIN"
+)
+MATCH_COPY_SQL = "COPY matching_match (key_id, token, status, created_at, updated_at) FROM STDIN"
+PARTICIPANTS_SQL = """
+INSERT INTO matching_matchparticipant (match_id, report_id, organisation_id, active, joined_at)
+SELECT m.id, r.id, r.organisation_id, true, m.created_at
+FROM matching_match m JOIN indicators_report r ON r.key_id = m.key_id AND r.token = m.token
+WHERE m.id > %s
+"""
+
+
+@dataclass(frozen=True)
+class Row:
+    measure: str
+    value: str
+    reference: str
+    ratio: float | None
+    goal: str
+    met: bool | None
+
+
+@dataclass
+class Table:
+    """What was seeded: enough to generate more rows and to pick tokens whose answers are known."""
+
+    key_id: str
+    organisation_ids: list[int]
+    rows: int = 0
+    next_index: int = 0  # over all seeding, so sharing and sampling continue where they stopped
+    singles: list[str] = field(default_factory=list)  # reported by one organisation
+    shared: list[str] = field(default_factory=list)  # reported by two, with a match
+
+    def copy_text(self, rows: list[tuple[int, str]]) -> str:
+        """COPY text rows, every NOT NULL column given; the nullable ones are left NULL."""
+        now = datetime.now(UTC)
+        created, expires = (now - timedelta(days=30)).isoformat(), (now + timedelta(days=335)).isoformat()
+        prefixes = [f"{org}\t{self.key_id}\t" for org in self.organisation_ids]
+        suffixes = [
+            f"\tevm\t{CATEGORIES[i % len(CATEGORIES)]}\tmedium\t\t\t{('named', 'anonymous')[i % 2]}\t[]\t[]\t[]"
+            f"\tamber\tt\t{expires}\tactive\t{created}\t{created}\n"
+            for i in range(len(self.organisation_ids))
+        ]
+        return "".join(prefixes[org] + token + suffixes[org] for org, token in rows)
+
+    def generate(self, count: int) -> list[tuple[int, str]]:
+        """Exactly `count` (organisation index, token) rows of fresh tokens, ~1% of them shared by two."""
+        rows: list[tuple[int, str]] = []
+        hexes = os.urandom(32 * count).hex()
+        for start in range(0, len(hexes), 64):
+            if len(rows) >= count:
+                break
+            token = hexes[start : start + 64]
+            index, org = self.next_index, self.next_index % SEED_ORGS
+            self.next_index += 1
+            rows.append((org, token))
+            if index % SHARE_EVERY == 0 and len(rows) < count:
+                rows.append(((org + 1) % SEED_ORGS, token))
+                self.shared.append(token)
+            elif index % SAMPLE_EVERY == 1:
+                self.singles.append(token)
+        return rows
+
+
+@dataclass(frozen=True)
+class Hub:
+    url: str
+    pid: int  # the gunicorn master
+    log: Path
+
+    def workers(self) -> list[str]:
+        return Path(f"/proc/{self.pid}/task/{self.pid}/children").read_text().split()
+
+    def worker_peak_rss_mb(self) -> list[float]:
+        """VmHWM of each worker: its peak resident set since it started (Linux /proc)."""
+        peaks = []
+        for worker in self.workers():
+            for line in Path(f"/proc/{worker}/status").read_text().splitlines():
+                if line.startswith("VmHWM:"):
+                    peaks.append(int(line.split()[1]) / 1024)  # kB
+        return peaks
+
+    def worker_cpu_seconds(self) -> float:
+        """User + system CPU of the workers so far; the master only supervises."""
+        total = 0
+        for worker in self.workers():
+            # Fields after the parenthesised command name; utime and stime are the 14th and 15th overall.
+            fields = Path(f"/proc/{worker}/stat").read_text().rpartition(")")[2].split()
+            total += int(fields[11]) + int(fields[12])
+        return total / os.sysconf("SC_CLK_TCK")
+
+
+@contextmanager
+def step(name: str) -> Iterator[None]:
+    """Print a step's name and, when it ends, its wall time."""
+    print(f"== {name}", flush=True)
+    start = time.perf_counter()
+    yield
+    print(f"   ({time.perf_counter() - start:.1f} s)", flush=True)
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
+
+
+def size_label(rows: int) -> str:
+    return f"{rows / 1e6:.0f}M" if rows >= 1_000_000 else f"{rows:,}"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextmanager
+def bench_database() -> Iterator[str]:
+    """A fresh PostgreSQL database for this run, dropped afterwards whatever happens."""
+    name = f"vigil_bench_matching_{os.getpid()}"
+    admin = psycopg2.connect(ADMIN_DSN)
+    admin.autocommit = True
+    try:
+        with admin.cursor() as cursor:
+            cursor.execute(f"CREATE DATABASE {name}")
+        try:
+            yield f"postgres://postgres@127.0.0.1:5432/{name}"
+        finally:
+            with admin.cursor() as cursor:
+                cursor.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+    finally:
+        admin.close()
+
+
+def hub_env(database_url: str, var_dir: Path) -> dict[str, str]:
+    """The hub's settings for this process and for gunicorn alike; limits far above the benchmark's load."""
+    return {
+        "DJANGO_SETTINGS_MODULE": "hub.settings",
+        "DATABASE_URL": database_url,
+        "VIGIL_VAR_DIR": str(var_dir),
+        # Given rather than generated: gunicorn must decrypt the OPRF key this process creates.
+        "SECRET_KEY": secrets.token_hex(32),
+        "VIGIL_KEY_ENCRYPTION_KEY": secrets.token_hex(32),
+        "DEBUG": "false",  # as deployed: no query log, no debug pages
+        "VIGIL_SCREEN_RATE": "1000000/min",
+        "VIGIL_REPORT_RATE": "1000000/min",
+        "VIGIL_OPRF_RATE": "1000000/min",
+        "VIGIL_OPRF_DAILY_QUOTA": str(10**9),
+        "LOG_LEVEL": "WARNING",
+    }
+
+
+@contextmanager
+def running_hub(env: dict[str, str], log_path: Path) -> Iterator[Hub]:
+    """gunicorn with its own workers, stopped on the way out."""
+    url = f"http://127.0.0.1:{free_port()}"
+    with log_path.open("w") as log:
+        server = subprocess.Popen(
+            [
+                *(str(BIN / "gunicorn"), "hub.wsgi", "--bind", url.removeprefix("http://")),
+                *("--workers", str(WORKERS), "--timeout", str(HUB_TIMEOUT)),
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        for _ in range(HUB_START_ATTEMPTS):
+            if server.poll() is not None:
+                raise RuntimeError(f"gunicorn exited with {server.returncode}:\n{log_path.read_text()[-2000:]}")
+            try:
+                if httpx.get(f"{url}/healthz", timeout=1.0).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            time.sleep(HUB_POLL_SECONDS)
+        else:
+            raise RuntimeError(f"the hub did not answer /healthz:\n{log_path.read_text()[-2000:]}")
+        yield Hub(url, server.pid, log_path)
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
+
+
+def copy_reports(text: str) -> float:
+    """Seconds to COPY these rows into the reports table, in its own transaction."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        start = time.perf_counter()
+        cursor.copy_expert(COPY_SQL, io.StringIO(text))
+        return time.perf_counter() - start
+
+
+def seed(table: Table, target: int) -> Row:
+    """Grow the reports table to `target` rows by COPY, give the shared tokens their matches, ANALYZE."""
+    from django.db import connection
+
+    count = target - table.rows
+    with step(f"seed: COPY {count:,} rows into indicators_report (to {size_label(target)})"):
+        shared_before = len(table.shared)
+        seconds = 0.0
+        while table.rows < target:
+            rows = table.generate(min(SEED_CHUNK, target - table.rows))
+            seconds += copy_reports(table.copy_text(rows))
+            table.rows += len(rows)
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT coalesce(max(id), 0) FROM matching_match")
+            last_match = cursor.fetchone()[0]
+            now = datetime.now(UTC).isoformat()
+            matches = "".join(
+                f"{table.key_id}\t{token}\tactive\t{now}\t{now}\n" for token in table.shared[shared_before:]
+            )
+            cursor.copy_expert(MATCH_COPY_SQL, io.StringIO(matches))
+            cursor.execute(PARTICIPANTS_SQL, [last_match])
+            analyze_start = time.perf_counter()
+            cursor.execute("ANALYZE")
+            analyze = time.perf_counter() - analyze_start
+            cursor.execute(
+                "SELECT count(*), pg_size_pretty(pg_total_relation_size('indicators_report')) FROM indicators_report"
+            )
+            rows, size = cursor.fetchone()
+        rate = count / seconds
+        print(f"   COPY {seconds:.1f} s = {rate:,.0f} rows/s; ANALYZE {analyze:.1f} s")
+        print(f"   table now {rows:,} rows, {size} with indexes; {len(table.shared):,} shared tokens with matches")
+    return Row(f"seed COPY to {size_label(target)}", f"{rate:,.0f} rows/s", "-", None, "-", None)
+
+
+def ingest(table: Table, organisation: Any) -> Row:
+    """report_submit at the maximum batch against COPY of as many rows, alternating, at this table size."""
+    from apps.common.actors import Actor
+    from apps.indicators.services import report_submit
+
+    actor = Actor(organisation=organisation)
+    size = size_label(table.rows)
+    with step(f"ingest at {size}: report_submit, batch {BATCH:,}, against COPY of {BATCH:,} rows"):
+        service_seconds = copy_seconds = 0.0
+        for round_ in range(INGEST_ROUNDS + 1):
+            # Unshared fresh tokens: the seeded shared ones are the only tokens with matches to join.
+            copied = [(i % SEED_ORGS, secrets.token_hex(32)) for i in range(BATCH)]
+            copy_time = copy_reports(table.copy_text(copied))
+            table.rows += BATCH
+            overlap = [table.singles.pop() for _ in range(OVERLAP)] + [table.shared.pop() for _ in range(OVERLAP)]
+            tokens = overlap + [secrets.token_hex(32) for _ in range(BATCH - len(overlap))]
+            items = [
+                {"token": token, "key_id": table.key_id, "namespace": "evm", "category": "osec_payment"}
+                for token in tokens
+            ]
+            start = time.perf_counter()
+            result = report_submit(actor=actor, items=items)
+            service_time = time.perf_counter() - start
+            table.rows += BATCH
+            # A fast wrong answer would not count: every item stored, and each overlap matched.
+            if result.created != BATCH or (result.matches["created"], result.matches["joined"]) != (OVERLAP, OVERLAP):
+                raise RuntimeError(f"report_submit answered {result.created} created, matches {result.matches}")
+            label = "warm-up" if round_ == 0 else f"round {round_}"
+            print(
+                f"   {label}: report_submit {service_time:.2f} s ({BATCH / service_time:,.0f}/s, "
+                f"matches {result.matches}); COPY {copy_time:.3f} s ({BATCH / copy_time:,.0f}/s)"
+            )
+            if round_:
+                service_seconds += service_time
+                copy_seconds += copy_time
+        service_rate = INGEST_ROUNDS * BATCH / service_seconds
+        copy_rate = INGEST_ROUNDS * BATCH / copy_seconds
+        ratio = service_rate / copy_rate
+        print(f"   {service_rate:,.0f} reports/s through the service, COPY {copy_rate:,.0f} rows/s: {ratio:.3f}")
+    return Row(
+        f"ingest at {size}",
+        f"{service_rate:,.0f} /s",
+        f"COPY {copy_rate:,.0f} /s",
+        ratio,
+        f">= {INGEST_GOAL}",
+        ratio >= INGEST_GOAL,
+    )
+
+
+def screening_tokens(table: Table, count: int) -> list[tuple[str, bool]]:
+    """Half reported (a quarter shared), half never reported; each with whether it was reported."""
+    mix = []
+    for i in range(count):
+        if i % 2:
+            mix.append((secrets.token_hex(32), False))
+        else:
+            mix.append((random.choice(table.shared if i % 4 == 0 else table.singles), True))
+    return mix
+
+
+def screen_once(client: httpx.Client, key_id: str, token: str, reported: bool) -> tuple[float, float]:
+    """Milliseconds for a floor request, then for screening one token, whose answer is checked.
+
+    The floor, GET /api/v1/organisation, pays for HTTP, gunicorn, Django, DRF and API-key
+    authentication but reads no report.
+    """
+    start = time.perf_counter()
+    floor = client.get("organisation")
+    middle = time.perf_counter()
+    answer = client.post("screen", json={"key_id": key_id, "tokens": [token]})
+    end = time.perf_counter()
+    if floor.status_code != 200 or answer.status_code != 200:
+        raise RuntimeError(f"hub answered {floor.status_code}, {answer.status_code}: {answer.text[:500]}")
+    if answer.json()["results"][0]["reported"] != reported:
+        raise RuntimeError(f"screening {token} did not answer reported={reported}: {answer.text[:500]}")
+    return (middle - start) * 1000, (end - middle) * 1000
+
+
+def screen(hub: Hub, table: Table, api_key: str) -> tuple[list[float], list[float]]:
+    """Floor and screening latencies in ms, alternating on one persistent client, after a warm-up."""
+    headers = {"Authorization": f"Bearer {api_key}"}
+    floors, screens = [], []
+    with httpx.Client(base_url=f"{hub.url}/api/v1/", headers=headers, timeout=60.0) as client:
+        deadline = time.perf_counter() + SCREEN_WARMUP_SECONDS
+        for token, reported in screening_tokens(table, SCREEN_WARMUP):
+            screen_once(client, table.key_id, token, reported)
+            if time.perf_counter() > deadline:
+                break
+        deadline = time.perf_counter() + SCREEN_BUDGET_SECONDS
+        for token, reported in screening_tokens(table, SCREEN_REQUESTS):
+            floor, screened = screen_once(client, table.key_id, token, reported)
+            floors.append(floor)
+            screens.append(screened)
+            if time.perf_counter() > deadline:
+                break
+    return screens, floors
+
+
+def screen_step(hub: Hub, table: Table, api_key: str) -> tuple[Row, float]:
+    size = size_label(table.rows)
+    with step(f"screen at {size}: POST /api/v1/screen, one token a request, {SCREEN_REQUESTS:,} after warm-up"):
+        screens, floors = screen(hub, table, api_key)
+        if len(screens) < SCREEN_REQUESTS:
+            print(f"   stopped after {len(screens):,} requests: the {SCREEN_BUDGET_SECONDS:.0f} s budget ran out")
+        p50, p99 = percentile(screens, 0.5), percentile(screens, 0.99)
+        floor50, floor99 = percentile(floors, 0.5), percentile(floors, 0.99)
+        print(f"   screen p50 {p50:.2f} ms, p99 {p99:.2f} ms, mean {statistics.fmean(screens):.2f} ms")
+        print(f"   floor (GET /api/v1/organisation, same client) p50 {floor50:.2f} ms, p99 {floor99:.2f} ms")
+        peaks = hub.worker_peak_rss_mb()
+        print(f"   web workers' peak RSS (VmHWM): {', '.join(f'{peak:.1f} MB' for peak in peaks)}")
+    met = p99 <= SCREEN_P99_GOAL_MS
+    value = f"p50 {p50:.1f} / p99 {p99:.1f} ms"
+    row = Row(f"screen at {size}", value, f"floor p99 {floor99:.1f} ms", p99 / floor99, "p99 <= 15 ms", met)
+    return row, max(peaks)
+
+
+def write_addresses(path: Path, addresses: list[str]) -> None:
+    path.write_text("".join(f"{address}\n" for address in addresses))
+
+
+def vigil(label: str, arguments: list[str], api_key: str, hub: Hub, home: Path) -> tuple[str, float]:
+    """Run the `vigil` command against the hub; print where its time went; return its stdout and wall time."""
+    env = {**os.environ, "VIGIL_URL": hub.url, "VIGIL_API_KEY": api_key, "VIGIL_HOME": str(home)}
+    # Only finished children count in RUSAGE_CHILDREN: the running gunicorn is not in it, vigil is.
+    client_before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    hub_before = hub.worker_cpu_seconds()
+    start = time.perf_counter()
+    result = subprocess.run(
+        [str(BIN / "vigil"), *arguments], env=env, capture_output=True, text=True, check=False, timeout=3600
+    )
+    seconds = time.perf_counter() - start
+    hub_cpu = hub.worker_cpu_seconds() - hub_before
+    client_after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    client_cpu = sum(getattr(client_after, f) - getattr(client_before, f) for f in ("ru_utime", "ru_stime"))
+    if result.returncode != 0:
+        raise RuntimeError(
+            f"vigil {arguments[0]} exited with {result.returncode}: {result.stderr[-2000:]}\n"
+            f"hub log:\n{hub.log.read_text()[-2000:]}"
+        )
+    print(
+        f"   {label}: {seconds:.1f} s wall; CPU: vigil {client_cpu:.1f} s, "
+        f"web workers {hub_cpu:.1f} s (the rest is PostgreSQL and waiting)"
+    )
+    if result.stderr.strip():
+        print(f"     {result.stderr.strip().splitlines()[-1]}")
+    return result.stdout, seconds
+
+
+def hub_intersection(hub: Hub, work: Path, a: list[str], b: list[str], keys: tuple[str, str]) -> tuple[set[str], float]:
+    """`vigil report` A's file, then B's (the match is made there), then A's `vigil matches`."""
+    total = 0.0
+    for name, addresses, key in (("a", a, keys[0]), ("b", b, keys[1])):
+        path = work / f"wallets-{name}.txt"
+        write_addresses(path, addresses)
+        report = ["report", str(path), "--namespace", "evm", "--category", "osec_payment", "--batch-size", str(BATCH)]
+        total += vigil(f"vigil report, member {name.upper()}", report, key, hub, work / "records")[1]
+    out, seconds = vigil("vigil matches, member A", ["matches"], keys[0], hub, work / "records")
+    # id<TAB>status<TAB>own address<TAB>category<TAB>counterparts: the address comes from A's local record.
+    return {line.split("\t")[2] for line in out.splitlines()}, total + seconds
+
+
+def psi_intersection(a: list[str], b: list[str]) -> tuple[set[str], float]:
+    """openmined-psi in one process: B serves its set, A asks, A learns the intersection."""
+    import private_set_intersection.python as psi
+
+    start = time.perf_counter()
+    server = psi.server.CreateWithNewKey(True)
+    setup = server.CreateSetupMessage(PSI_FPR, len(a), b)
+    client = psi.client.CreateWithNewKey(True)
+    response = server.ProcessRequest(client.CreateRequest(a))
+    found = client.GetIntersection(setup, response)
+    return {a[index] for index in found}, time.perf_counter() - start
+
+
+def e2e_step(hub: Hub, work: Path, keys: tuple[str, str]) -> Row:
+    with step(f"end to end: two members, {E2E_ADDRESSES:,} EVM addresses each, {E2E_SHARED:,} shared"):
+        shared = [f"0x{secrets.token_hex(20)}" for _ in range(E2E_SHARED)]
+        a = shared + [f"0x{secrets.token_hex(20)}" for _ in range(E2E_ADDRESSES - E2E_SHARED)]
+        b = shared + [f"0x{secrets.token_hex(20)}" for _ in range(E2E_ADDRESSES - E2E_SHARED)]
+        random.shuffle(a)
+        random.shuffle(b)
+        found, hub_seconds = hub_intersection(hub, work, a, b, keys)
+        print(f"   hub: {hub_seconds:.1f} s, {len(found):,} matches, the shared set: {found == set(shared)}")
+        try:
+            psi_found, psi_seconds = psi_intersection(a, b)
+        except ImportError:
+            print(f"   openmined-psi is not installed: .venv/bin/pip install openmined-psi=={PSI_VERSION}")
+            return Row("e2e hub vs PSI", f"{hub_seconds:.1f} s", "PSI not installed", None, f"<= {E2E_GOAL}", None)
+        same = psi_found == set(shared)
+        print(f"   openmined-psi {PSI_VERSION}: {psi_seconds:.1f} s, {len(psi_found):,} found, the shared set: {same}")
+        ratio = hub_seconds / psi_seconds
+        print(f"   hub / PSI = {ratio:.2f}")
+        peaks = hub.worker_peak_rss_mb()
+        print(f"   web workers' peak RSS now: {', '.join(f'{peak:.1f} MB' for peak in peaks)}")
+    if found != set(shared) or psi_found != set(shared):
+        raise RuntimeError(f"not the {E2E_SHARED:,} shared: hub found {len(found)}, PSI {len(psi_found)}")
+    return Row(
+        f"e2e 2 x {E2E_ADDRESSES:,}, hub",
+        f"{hub_seconds:.1f} s",
+        f"PSI {psi_seconds:.1f} s",
+        ratio,
+        f"<= {E2E_GOAL}",
+        ratio <= E2E_GOAL,
+    )
+
+
+def yes_no(met: bool | None) -> str:
+    return "-" if met is None else ("yes" if met else "NO")
+
+
+def ratio_text(ratio: float | None) -> str:
+    return "-" if ratio is None else f"{ratio:.3f}"
+
+
+def print_table(rows: list[Row]) -> None:
+    header = ("measure", "value", "reference (floor)", "ratio", "goal", "met")
+    cells = [header] + [
+        (row.measure, row.value, row.reference, ratio_text(row.ratio), row.goal, yes_no(row.met)) for row in rows
+    ]
+    widths = [max(len(cell[i]) for cell in cells) for i in range(len(header))]
+    for index, cell in enumerate(cells):
+        print("  ".join(text.ljust(width) for text, width in zip(cell, widths, strict=True)).rstrip())
+        if index == 0:
+            print("  ".join("-" * width for width in widths))
+
+
+def table_sizes(quick: bool) -> tuple[int, ...]:
+    free_gb = shutil.disk_usage(PG_DATA).free / 1e9
+    print(f"free disk under {PG_DATA}: {free_gb:.0f} GB")
+    sizes = SIZES[:1] if quick else SIZES
+    if free_gb < MIN_FREE_GB:
+        print(f"   under {MIN_FREE_GB:.0f} GB: the largest table is capped at {CAPPED_ROWS:,} rows")
+        sizes = tuple(min(size, CAPPED_ROWS) for size in sizes)
+    return sizes
+
+
+def measure(sizes: tuple[int, ...], work: Path, env: dict[str, str]) -> list[Row]:
+    """Everything, on the database `env` names; Django is set up here, so its imports come only now."""
+    os.environ.update(env)
+    os.environ.pop("REDIS_URL", None)  # tasks in-process: no broker needed
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+    from django.db import connections
+
+    try:
+        return measure_all(sizes, work)
+    finally:
+        connections.close_all()  # the database is dropped next
+
+
+def measure_all(sizes: tuple[int, ...], work: Path) -> list[Row]:
+    from django.core.management import call_command
+
+    from apps.common.actors import SYSTEM, Actor
+    from apps.oprf.services import oprf_key_ensure
+    from apps.organisations.services import api_key_create, organisation_create
+    from apps.routing.models import Event
+    from apps.routing.services import channels_set
+
+    def organisation(name: str, index: int) -> Any:
+        return organisation_create(actor=SYSTEM, name=name, sector=SECTORS[index % len(SECTORS)], jurisdiction="GB")
+
+    with step("setup: migrate, organisations, OPRF key"):
+        call_command("migrate", verbosity=0)
+        key = oprf_key_ensure(actor=SYSTEM)
+        seeders = [organisation(f"Bench Seed {i:02d}", i) for i in range(SEED_ORGS)]
+        ingester = organisation("Bench Ingest", 0)
+        screener = organisation("Bench Screener", 1)
+        _, screen_key = api_key_create(actor=SYSTEM, organisation=screener, name="bench", scopes="screen")
+        members = [organisation(f"Bench Member {name}", i) for i, name in enumerate("AB")]
+        member_keys = tuple(
+            api_key_create(actor=SYSTEM, organisation=member, name="bench", scopes="report,read")[1]
+            for member in members
+        )
+        # Without a broker the hub would send every e-mail inside the request that caused it (about
+        # 20 ms each); deployed, Celery sends them afterwards. Inbox only keeps that out of the timings.
+        inbox_only = {event: [] for event in Event.values}
+        for member in [*seeders, ingester, screener, *members]:
+            channels_set(actor=Actor(organisation=member), organisation=member, choices=inbox_only)
+        print("   every organisation chose inbox-only notifications (no e-mail: no broker runs them here)")
+    table = Table(key.key_id, [org.pk for org in seeders])
+    rows: list[Row] = []
+    peaks: list[float] = []
+    for size in sizes:
+        rows.append(seed(table, size))
+        rows.append(ingest(table, ingester))
+        with running_hub({**os.environ}, work / f"gunicorn-{size}.log") as hub:
+            screen_row, peak = screen_step(hub, table, screen_key)
+            rows.append(screen_row)
+            label = f"web peak RSS at {size_label(table.rows)}"
+            if peaks:
+                growth = peak / peaks[0]
+                goal = f"<= {RSS_GROWTH_GOAL:.2f} x"
+                rows.append(Row(label, f"{peak:.1f} MB", f"{peaks[0]:.1f} MB", growth, goal, growth <= RSS_GROWTH_GOAL))
+            else:
+                rows.append(Row(label, f"{peak:.1f} MB", "-", None, "-", None))
+            peaks.append(peak)
+            if size == sizes[-1]:
+                rows.append(e2e_step(hub, work, member_keys))
+    return rows
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--quick", action="store_true", help=f"stop at {SIZES[0]:,} rows")
+    args = parser.parse_args()
+    # Every rate assumes the cores are ours: say so when something else was running.
+    print(f"load average before: {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs")
+    sizes = table_sizes(args.quick)
+    with tempfile.TemporaryDirectory(prefix="vigil-bench-matching-") as tmp, bench_database() as database_url:
+        rows = measure(sizes, Path(tmp), hub_env(database_url, Path(tmp) / "var"))
+    print()
+    print_table(rows)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
