@@ -29,6 +29,7 @@ test: lint
 	$(BIN)/python -m pytest
 
 bench: setup
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-bench.txt
 	$(BIN)/python bench/run.py
 
 clean:
