@@ -110,7 +110,9 @@ def report_submit(*, actor: Actor, items: list[dict[str, Any]], policy: dict[str
     tokens_lock(pairs)
     now = timezone.now()
     existing = set(
-        Report.objects.filter(organisation=organisation, token__in={t for _, t in pairs}).values_list("key_id", "token")
+        Report.objects.filter(
+            organisation=organisation, key_id__in={k for k, _ in pairs}, token__in={t for _, t in pairs}
+        ).values_list("key_id", "token")
     )
     Report.objects.bulk_create(
         [
@@ -121,7 +123,9 @@ def report_submit(*, actor: Actor, items: list[dict[str, Any]], policy: dict[str
         unique_fields=["organisation", "key_id", "token"],
         update_fields=[*_ITEM_FIELDS, *POLICY_FIELDS, "status", "updated_at", "ended_at"],
     )
-    stored = Report.objects.filter(organisation=organisation, token__in={t for _, t in pairs})
+    stored = Report.objects.filter(
+        organisation=organisation, key_id__in={k for k, _ in pairs}, token__in={t for _, t in pairs}
+    )
     ids = {(key_id, token): pk for pk, key_id, token in stored.values_list("id", "key_id", "token")}
     changes = matches_sync(actor=actor, pairs=pairs)
     notify_match_changes(changes=changes)

@@ -111,13 +111,15 @@ def screen_lookup(*, organisation: Organisation, pairs: Iterable[TokenPair]) -> 
     pairs = list(pairs)
     wanted = set(pairs)
     reports: dict[TokenPair, list[Report]] = defaultdict(list)
-    query = Report.objects.filter(token__in={token for _, token in pairs}, status=ReportStatus.ACTIVE)
+    query = Report.objects.filter(
+        key_id__in={key for key, _ in pairs}, token__in={token for _, token in pairs}, status=ReportStatus.ACTIVE
+    )
     for report in query.select_related("organisation"):
         if (report.key_id, report.token) in wanted:
             reports[(report.key_id, report.token)].append(report)
     statuses = {
         (match.key_id, match.token): match.status
-        for match in Match.objects.filter(token__in={token for _, token in pairs})
+        for match in Match.objects.filter(key_id__in={key for key, _ in pairs}, token__in={token for _, token in pairs})
     }
     results = []
     for key_id, token in pairs:
@@ -144,8 +146,8 @@ def screen_reported_pairs(pairs: Iterable[TokenPair]) -> list[TokenPair]:
     """Screened tokens that any organisation has actively reported (sightings are kept only for those)."""
     pairs = list(pairs)
     reported = set(
-        Report.objects.filter(token__in={token for _, token in pairs}, status=ReportStatus.ACTIVE).values_list(
-            "key_id", "token"
-        )
+        Report.objects.filter(
+            key_id__in={key for key, _ in pairs}, token__in={token for _, token in pairs}, status=ReportStatus.ACTIVE
+        ).values_list("key_id", "token")
     )
     return [pair for pair in dict.fromkeys(pairs) if pair in reported]

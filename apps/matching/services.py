@@ -52,8 +52,10 @@ def matches_sync(*, actor: Actor, pairs: Iterable[TokenPair]) -> MatchChanges:
         return changes
     now = timezone.now()
     tokens = {token for _, token in pairs}
+    # The token indexes lead with key_id: without it PostgreSQL scans the whole table.
+    key_ids = {key_id for key_id, _ in pairs}
     active: dict[TokenPair, list[dict]] = defaultdict(list)
-    for report in Report.objects.filter(token__in=tokens, status=ReportStatus.ACTIVE).values(
+    for report in Report.objects.filter(key_id__in=key_ids, token__in=tokens, status=ReportStatus.ACTIVE).values(
         "id", "organisation_id", "key_id", "token", "created_at"
     ):
         pair = (report["key_id"], report["token"])
@@ -62,13 +64,13 @@ def matches_sync(*, actor: Actor, pairs: Iterable[TokenPair]) -> MatchChanges:
 
     existing = {
         (match.key_id, match.token): match
-        for match in Match.objects.filter(token__in=tokens)
+        for match in Match.objects.filter(key_id__in=key_ids, token__in=tokens)
         if (match.key_id, match.token) in pairs
     }
     to_create = [pair for pair in pairs if pair not in existing and len(active[pair]) >= 2]
     if to_create:
         Match.objects.bulk_create([Match(key_id=k, token=t, created_at=now, updated_at=now) for k, t in to_create])
-        for match in Match.objects.filter(token__in={t for _, t in to_create}):
+        for match in Match.objects.filter(key_id__in=key_ids, token__in={t for _, t in to_create}):
             if (match.key_id, match.token) in pairs:
                 if (match.key_id, match.token) not in existing:
                     changes.created.append(match.pk)

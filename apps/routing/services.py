@@ -162,7 +162,10 @@ def notify_sightings(*, screener: Organisation, pairs: Iterable[TokenPair], visi
     """Alert the reporters of screened tokens who asked for it; the screener shows itself only as it chose."""
     pairs = set(pairs)
     reports = Report.objects.filter(
-        token__in={token for _, token in pairs}, status=ReportStatus.ACTIVE, sighting_alerts=True
+        key_id__in={key for key, _ in pairs},
+        token__in={token for _, token in pairs},
+        status=ReportStatus.ACTIVE,
+        sighting_alerts=True,
     ).exclude(organisation=screener)
     screener_view: dict[str, Any] = {"sector": screener.sector, "jurisdiction": screener.jurisdiction}
     if visibility == "named":
