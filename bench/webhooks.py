@@ -303,8 +303,8 @@ def outbox_empty() -> bool:
 
 def measure_match(world: World, receiver: Receiver, worker: Worker) -> Sample:
     """A reports a fresh token, then B reports it (the clock runs from B's call to the receiver having it)."""
-    from apps.indicators.services import report_submit
     from apps.matching.models import Match
+    from apps.matching.reporting import report_submit
 
     items = [{"token": secrets.token_hex(32), "key_id": world.key_id, "namespace": "btc", "category": "osec_payment"}]
     report_submit(actor=world.reporter, items=items, policy=NAMED)

@@ -5,7 +5,8 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 
 from apps.audit.api import views as audit
 from apps.common.problems import api_not_found
-from apps.indicators.api import views as indicators
+from apps.matching.api import disclosures
+from apps.matching.api import reports as indicators
 from apps.matching.api import views as matching
 from apps.oprf.api import views as oprf
 from apps.organisations.api import views as organisations
@@ -45,12 +46,14 @@ urlpatterns = [
         routing.DeliveryResendApi.as_view(),
         name="webhook-delivery-resend",
     ),
-    path("disclosures", routing.DisclosureListApi.as_view(), name="disclosures"),
-    path("disclosures/<int:disclosure_id>", routing.DisclosureDetailApi.as_view(), name="disclosure"),
-    path("disclosures/<int:disclosure_id>/approve", routing.DisclosureAnswerApi.as_view(), name="disclosure-approve"),
+    path("disclosures", disclosures.DisclosureListApi.as_view(), name="disclosures"),
+    path("disclosures/<int:disclosure_id>", disclosures.DisclosureDetailApi.as_view(), name="disclosure"),
+    path(
+        "disclosures/<int:disclosure_id>/approve", disclosures.DisclosureAnswerApi.as_view(), name="disclosure-approve"
+    ),
     path(
         "disclosures/<int:disclosure_id>/refuse",
-        routing.DisclosureAnswerApi.as_view(approve=False),
+        disclosures.DisclosureAnswerApi.as_view(approve=False),
         name="disclosure-refuse",
     ),
     # Last: any other path under the API is a problem+json 404, in debug mode too.

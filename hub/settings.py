@@ -187,9 +187,9 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": float(VIGIL_DELIVERY_SWEEP_SECONDS),
     },
     "retire-expired-oprf-keys": {"task": "apps.oprf.tasks.retire_expired_keys", "schedule": 3600.0},
-    "expire-reports": {"task": "apps.indicators.tasks.expire_reports", "schedule": 86_400.0},
+    "expire-reports": {"task": "apps.matching.tasks.expire_reports", "schedule": 86_400.0},
     "prune-idempotency-records": {"task": "apps.common.tasks.prune_idempotency_records", "schedule": 86_400.0},
-    "expire-disclosures": {"task": "apps.routing.tasks.expire_disclosures", "schedule": 3600.0},
+    "expire-disclosures": {"task": "apps.matching.tasks.expire_disclosures", "schedule": 3600.0},
 }
 
 VIGIL_OPRF_DAILY_QUOTA = env_int(

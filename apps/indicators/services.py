@@ -1,25 +1,19 @@
-"""Submitting, withdrawing and expiring reports; each change re-syncs the matches of its tokens."""
+"""Validating, storing and ending reports. Keeping matches in step with them is matching's work."""
 
 import re
-from dataclasses import dataclass
 from typing import Any
 
-from django.db import transaction
 from django.utils import timezone
 from vigil_client.addresses import NAMESPACES
 
-from apps.audit.services import audit_log
-from apps.common.actors import Actor
 from apps.common.errors import ValidationFailed
 from apps.indicators.models import Category, Confidence, Report, ReportStatus
 from apps.indicators.policy import POLICY_FIELDS, policy_clean, policy_merge, referenced_slugs
-from apps.matching.locks import TokenPair, tokens_lock
-from apps.matching.services import MatchChanges, matches_sync
 from apps.oprf.selectors import usable_key_ids
 from apps.organisations.models import Organisation
-from apps.routing.services import notify_match_changes, notify_reports_corrected, notify_reports_ended
 
 MAX_BATCH = 10_000
+TokenPair = tuple[str, str]  # (key id, token)
 TOKEN_PATTERN = re.compile(r"[0-9a-f]{64}")
 # Item fields stored as given, with the value used when an item leaves one out.
 _ITEM_DEFAULTS: dict[str, Any] = {
@@ -35,18 +29,7 @@ _ITEM_DEFAULTS: dict[str, Any] = {
 _ITEM_FIELDS = tuple(_ITEM_DEFAULTS)
 
 
-@dataclass(frozen=True)
-class SubmitResult:
-    reports: list[dict[str, Any]]
-    created: int
-    updated: int
-    matches: dict[str, int]
-
-    def as_dict(self) -> dict[str, Any]:
-        return {"created": self.created, "updated": self.updated, "matches": self.matches, "reports": self.reports}
-
-
-def _validate(
+def reports_validate(
     *, organisation: Organisation, items: list[dict[str, Any]], batch_policy: dict[str, Any]
 ) -> list[dict[str, Any]]:
     """Check every item and return the rows to store, or raise listing every bad item by index."""
@@ -97,23 +80,19 @@ def _validate(
     return rows
 
 
-@transaction.atomic
-def report_submit(*, actor: Actor, items: list[dict[str, Any]], policy: dict[str, Any] | None = None) -> SubmitResult:
-    """Store a batch all-or-nothing; re-reporting a token updates the organisation's own report."""
-    organisation = actor.organisation
-    if organisation is None:
-        raise ValidationFailed("Reports are made by an organisation.")
-    if not 1 <= len(items) <= MAX_BATCH:
-        raise ValidationFailed(f"Send between 1 and {MAX_BATCH} items; got {len(items)}.")
-    rows = _validate(organisation=organisation, items=items, batch_policy=policy or {})
+def reports_store(
+    *, organisation: Organisation, rows: list[dict[str, Any]]
+) -> tuple[dict[TokenPair, int], set[TokenPair]]:
+    """Upsert validated rows as the organisation's active reports.
+
+    Returns each token's report id and the tokens the organisation had already reported.
+    """
     pairs = [(row["key_id"], row["token"]) for row in rows]
-    tokens_lock(pairs)
     now = timezone.now()
-    existing = set(
-        Report.objects.filter(
-            organisation=organisation, key_id__in={k for k, _ in pairs}, token__in={t for _, t in pairs}
-        ).values_list("key_id", "token")
+    mine = Report.objects.filter(
+        organisation=organisation, key_id__in={k for k, _ in pairs}, token__in={t for _, t in pairs}
     )
+    existing = set(mine.values_list("key_id", "token"))
     Report.objects.bulk_create(
         [
             Report(organisation=organisation, **row, status=ReportStatus.ACTIVE, created_at=now, updated_at=now)
@@ -123,69 +102,23 @@ def report_submit(*, actor: Actor, items: list[dict[str, Any]], policy: dict[str
         unique_fields=["organisation", "key_id", "token"],
         update_fields=[*_ITEM_FIELDS, *POLICY_FIELDS, "status", "updated_at", "ended_at"],
     )
-    stored = Report.objects.filter(
-        organisation=organisation, key_id__in={k for k, _ in pairs}, token__in={t for _, t in pairs}
-    )
-    ids = {(key_id, token): pk for pk, key_id, token in stored.values_list("id", "key_id", "token")}
-    changes = matches_sync(actor=actor, pairs=pairs)
-    notify_match_changes(changes=changes)
-    notify_reports_corrected(report_ids=[ids[pair] for pair in pairs if pair in existing])
-    updated = sum(1 for pair in pairs if pair in existing)
-    audit_log(
-        actor=actor,
-        action="report.submitted",
-        data={"created": len(pairs) - updated, "updated": updated, "matches": changes.summary()},
-    )
-    return SubmitResult(
-        reports=[
-            {"index": index, "id": ids[pair], "token": pair[1], "result": "updated" if pair in existing else "created"}
-            for index, pair in enumerate(pairs)
-        ],
-        created=len(pairs) - updated,
-        updated=updated,
-        matches=changes.summary(),
-    )
+    ids = {(key_id, token): pk for pk, key_id, token in mine.values_list("id", "key_id", "token")}
+    return ids, existing
 
 
-def _end(*, actor: Actor, reports: list[Report], status: str, action: str) -> MatchChanges:
-    pairs = [(report.key_id, report.token) for report in reports]
-    tokens_lock(pairs)
+def reports_end(*, reports: list[Report], status: str) -> list[int]:
+    """Mark the still-active ones of these reports withdrawn or expired; returns the ids that ended."""
     now = timezone.now()
     ended = Report.objects.filter(pk__in=[report.pk for report in reports], status=ReportStatus.ACTIVE)
     ended_ids = list(ended.values_list("id", flat=True))
     ended.update(status=status, ended_at=now, updated_at=now)
-    changes = matches_sync(actor=actor, pairs=pairs)
-    notify_reports_ended(report_ids=ended_ids, reason=status)
-    if ended_ids:
-        audit_log(
-            actor=actor,
-            action=action,
-            organisation_id=reports[0].organisation_id,
-            data={"reports": ended_ids[:1000], "count": len(ended_ids), "matches": changes.summary()},
-        )
-    return changes
+    return ended_ids
 
 
-@transaction.atomic
-def report_withdraw(*, actor: Actor, reports: list[Report]) -> int:
-    """Withdraw the caller's own reports; withdrawing a withdrawn report changes nothing."""
-    active = [report for report in reports if report.status == ReportStatus.ACTIVE]
-    if active:
-        _end(actor=actor, reports=active, status=ReportStatus.WITHDRAWN, action="report.withdrawn")
-    return len(active)
-
-
-@transaction.atomic
-def reports_expire(*, actor: Actor, limit: int = MAX_BATCH) -> int:
-    """Expire reports past their expiry (daily beat job); one batch per call, oldest first."""
-    due = list(
+def reports_due_for_expiry(*, limit: int = MAX_BATCH) -> list[Report]:
+    """Active reports past their expiry, oldest first, locked for this transaction (others skip them)."""
+    return list(
         Report.objects.select_for_update(skip_locked=True)
         .filter(status=ReportStatus.ACTIVE, expires_at__lte=timezone.now())
         .order_by("expires_at")[:limit]
     )
-    by_organisation: dict[int, list[Report]] = {}
-    for report in due:
-        by_organisation.setdefault(report.organisation_id, []).append(report)
-    for reports in by_organisation.values():
-        _end(actor=actor, reports=reports, status=ReportStatus.EXPIRED, action="report.expired")
-    return len(due)

@@ -5,12 +5,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 
 from apps.common.errors import NotFound
 from apps.indicators.models import Report, ReportStatus
 from apps.matching.locks import TokenPair
-from apps.matching.models import Match, MatchParticipant, MatchStatus
+from apps.matching.models import DisclosureRequest, Match, MatchParticipant, MatchStatus
 from apps.matching.visibility import counterpart_view, may_see
 from apps.organisations.models import Organisation
 
@@ -151,3 +151,32 @@ def screen_reported_pairs(pairs: Iterable[TokenPair]) -> list[TokenPair]:
         ).values_list("key_id", "token")
     )
     return [pair for pair in dict.fromkeys(pairs) if pair in reported]
+
+
+def matched_pairs_visible_to(*, organisation: Organisation, pairs: Iterable[TokenPair]) -> set[TokenPair]:
+    """The tokens among `pairs` that are in a match the organisation may see."""
+    pairs = set(pairs)
+    matches = match_candidates_for(organisation=organisation).filter(
+        key_id__in={key for key, _ in pairs}, token__in={token for _, token in pairs}
+    )
+    return {
+        (match.key_id, match.token)
+        for match in matches
+        if (match.key_id, match.token) in pairs and match_view(match, organisation) is not None
+    }
+
+
+def disclosure_list_for(*, organisation: Organisation) -> QuerySet[DisclosureRequest]:
+    """Requests the organisation made or was asked."""
+    return (
+        DisclosureRequest.objects.filter(Q(requester=organisation) | Q(target=organisation))
+        .select_related("requester", "target")
+        .order_by("-id")
+    )
+
+
+def disclosure_get_for(*, organisation: Organisation, request_id: int) -> DisclosureRequest:
+    request = disclosure_list_for(organisation=organisation).filter(pk=request_id).first()
+    if request is None:
+        raise NotFound("No such disclosure request.")
+    return request

@@ -1,142 +1,18 @@
-"""Keeping matches in step with reports, flood control, and recorded sightings."""
+"""Reviewing quarantined matches, screening, and recorded sightings."""
 
-from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass, field
-from datetime import timedelta
 
-from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
 from apps.audit.services import audit_log
 from apps.common.actors import Actor
 from apps.common.errors import Conflict, ValidationFailed
-from apps.indicators.models import Report, ReportStatus
 from apps.matching.locks import TokenPair
-from apps.matching.models import Match, MatchParticipant, MatchStatus, Sighting
+from apps.matching.models import Match, MatchStatus, Sighting
+from apps.matching.notify import notify_match_released, notify_sightings
 from apps.matching.selectors import ScreenResult, screen_lookup, screen_reported_pairs
 from apps.oprf.selectors import usable_key_ids
-
-
-@dataclass
-class MatchChanges:
-    created: list[int] = field(default_factory=list)  # match ids
-    joined: dict[int, list[int]] = field(default_factory=dict)  # match id -> organisation ids that joined
-    deactivated: list[int] = field(default_factory=list)
-    quarantined: list[int] = field(default_factory=list)
-
-    def summary(self) -> dict[str, int]:
-        return {
-            "created": len(self.created),
-            "joined": len(self.joined),
-            "deactivated": len(self.deactivated),
-            "quarantined": len(self.quarantined),
-        }
-
-
-def _flooded(reports: list[dict], now: timezone.datetime) -> bool:
-    window_start = now - timedelta(hours=settings.VIGIL_FLOOD_WINDOW_HOURS)
-    recent = {report["organisation_id"] for report in reports if report["created_at"] >= window_start}
-    return len(recent) >= settings.VIGIL_FLOOD_THRESHOLD
-
-
-def matches_sync(*, actor: Actor, pairs: Iterable[TokenPair]) -> MatchChanges:
-    """Bring the matches of these tokens in line with their active reports, set-based.
-
-    Call inside the reporting transaction with `tokens_lock(pairs)` already held.
-    """
-    pairs = set(pairs)
-    changes = MatchChanges()
-    if not pairs:
-        return changes
-    now = timezone.now()
-    tokens = {token for _, token in pairs}
-    # The token indexes lead with key_id: without it PostgreSQL scans the whole table.
-    key_ids = {key_id for key_id, _ in pairs}
-    active: dict[TokenPair, list[dict]] = defaultdict(list)
-    for report in Report.objects.filter(key_id__in=key_ids, token__in=tokens, status=ReportStatus.ACTIVE).values(
-        "id", "organisation_id", "key_id", "token", "created_at"
-    ):
-        pair = (report["key_id"], report["token"])
-        if pair in pairs:
-            active[pair].append(report)
-
-    existing = {
-        (match.key_id, match.token): match
-        for match in Match.objects.filter(key_id__in=key_ids, token__in=tokens)
-        if (match.key_id, match.token) in pairs
-    }
-    to_create = [pair for pair in pairs if pair not in existing and len(active[pair]) >= 2]
-    if to_create:
-        Match.objects.bulk_create([Match(key_id=k, token=t, created_at=now, updated_at=now) for k, t in to_create])
-        for match in Match.objects.filter(key_id__in=key_ids, token__in={t for _, t in to_create}):
-            if (match.key_id, match.token) in pairs:
-                if (match.key_id, match.token) not in existing:
-                    changes.created.append(match.pk)
-                existing[(match.key_id, match.token)] = match
-
-    participants: dict[int, dict[int, MatchParticipant]] = defaultdict(dict)
-    for participant in MatchParticipant.objects.filter(match__in=[match.pk for match in existing.values()]):
-        participants[participant.match_id][participant.organisation_id] = participant
-
-    new_participants: list[MatchParticipant] = []
-    changed_participants: list[MatchParticipant] = []
-    changed_matches: list[Match] = []
-    for pair, match in existing.items():
-        reports = active[pair]
-        by_org = {report["organisation_id"]: report for report in reports}
-        current = participants[match.pk]
-        joined = []
-        for organisation_id, report in by_org.items():
-            participant = current.get(organisation_id)
-            if participant is None:
-                new_participants.append(
-                    MatchParticipant(
-                        match=match, report_id=report["id"], organisation_id=organisation_id, joined_at=now
-                    )
-                )
-                joined.append(organisation_id)
-            elif not participant.active or participant.report_id != report["id"]:
-                participant.active, participant.report_id = True, report["id"]
-                changed_participants.append(participant)
-                joined.append(organisation_id)
-        for organisation_id, participant in current.items():
-            if participant.active and organisation_id not in by_org:
-                participant.active = False
-                changed_participants.append(participant)
-        if joined and match.pk not in changes.created:
-            changes.joined[match.pk] = joined
-        status = _next_status(match, by_org, reports, now)
-        if status != match.status:
-            if status == MatchStatus.INACTIVE:
-                changes.deactivated.append(match.pk)
-            if status == MatchStatus.QUARANTINED:
-                changes.quarantined.append(match.pk)
-            match.status, match.updated_at = status, now
-            changed_matches.append(match)
-        elif joined:
-            match.updated_at = now
-            changed_matches.append(match)
-
-    MatchParticipant.objects.bulk_create(new_participants)
-    MatchParticipant.objects.bulk_update(changed_participants, ["active", "report_id"])
-    Match.objects.bulk_update(changed_matches, ["status", "updated_at"])
-    for match_id in changes.quarantined:
-        audit_log(actor=actor, action="match.quarantined", data={"match": match_id, "reason": "flood threshold"})
-    return changes
-
-
-def _next_status(match: Match, by_org: dict[int, dict], reports: list[dict], now: timezone.datetime) -> str:
-    if match.status == MatchStatus.DISMISSED:
-        return match.status
-    if len(by_org) < 2:
-        return MatchStatus.INACTIVE
-    if match.status == MatchStatus.QUARANTINED:
-        return match.status
-    if match.flood_released_at is None and _flooded(reports, now):
-        return MatchStatus.QUARANTINED
-    return MatchStatus.ACTIVE
 
 
 @transaction.atomic
@@ -158,8 +34,6 @@ def match_review(*, actor: Actor, match: Match, decision: str) -> Match:
     match.save(update_fields=["status", "flood_released_at", "updated_at"])
     audit_log(actor=actor, action=actions[decision], target=match)
     if match.status == MatchStatus.ACTIVE:
-        from apps.routing.services import notify_match_released  # routing builds on matching
-
         notify_match_released(match=match)
     return match
 
@@ -189,8 +63,6 @@ def screen(
     results = screen_lookup(organisation=actor.organisation, pairs=pairs)
     recorded = 0
     if record_sighting:
-        from apps.routing.services import notify_sightings  # routing builds on matching
-
         sighted = screen_reported_pairs(pairs)
         recorded = sightings_record(actor=actor, pairs=sighted, visibility=sighting_visibility)
         notify_sightings(screener=actor.organisation, pairs=sighted, visibility=sighting_visibility)

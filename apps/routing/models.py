@@ -1,4 +1,4 @@
-"""Notifications, who was told what, webhook endpoints, deliveries and their attempts."""
+"""The outbox: notifications, channel choices, webhook endpoints, deliveries and their attempts."""
 
 import uuid
 
@@ -37,20 +37,6 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.event} for {self.organisation_id}"
-
-
-class ToldAbout(models.Model):
-    """That `recipient` was told of `report` in `match`: whom a withdrawal must reach."""
-
-    recipient = models.ForeignKey("organisations.Organisation", on_delete=models.PROTECT)
-    report = models.ForeignKey("indicators.Report", on_delete=models.CASCADE)
-    match = models.ForeignKey("matching.Match", on_delete=models.CASCADE)
-
-    class Meta:
-        constraints = [models.UniqueConstraint(fields=["recipient", "report"], name="told_once_per_report")]
-
-    def __str__(self) -> str:
-        return f"{self.recipient_id} told of report {self.report_id}"
 
 
 class ChannelChoice(models.Model):
@@ -127,47 +113,3 @@ class DeliveryAttempt(models.Model):
 
     def __str__(self) -> str:
         return f"attempt on {self.delivery_id}: {'ok' if self.success else self.error or self.status_code}"
-
-
-class LegalBasis(models.TextChoices):
-    SAFE_HARBOUR = "safe_harbour", "Information-sharing safe harbour"
-    COURT_ORDER = "court_order", "Court order"
-    MUTUAL_LEGAL_ASSISTANCE = "mutual_legal_assistance", "Mutual legal assistance"
-    CONSENT = "consent", "Consent"
-    OTHER = "other", "Other"
-
-
-class DisclosureStatus(models.TextChoices):
-    PENDING = "pending", "Pending"
-    APPROVED = "approved", "Approved"
-    REFUSED = "refused", "Refused"
-    EXPIRED = "expired", "Expired unanswered"
-
-
-class DisclosureRequest(models.Model):
-    """A party asks an anonymous counterpart in a match to reveal itself."""
-
-    match = models.ForeignKey("matching.Match", on_delete=models.PROTECT)
-    requester = models.ForeignKey("organisations.Organisation", on_delete=models.PROTECT, related_name="+")
-    target_report = models.ForeignKey("indicators.Report", on_delete=models.PROTECT, related_name="+")
-    target = models.ForeignKey("organisations.Organisation", on_delete=models.PROTECT, related_name="+")
-    legal_basis = models.CharField(max_length=32, choices=LegalBasis.choices)
-    message = models.TextField(max_length=2000)
-    status = models.CharField(max_length=16, choices=DisclosureStatus.choices, default=DisclosureStatus.PENDING)
-    answer_reason = models.TextField(max_length=2000, blank=True)
-    case_note = models.TextField(max_length=5000, blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
-    expires_at = models.DateTimeField()
-    answered_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(
-                fields=["requester", "target_report"],
-                condition=models.Q(status="pending"),
-                name="one_pending_disclosure_per_counterpart",
-            )
-        ]
-
-    def __str__(self) -> str:
-        return f"disclosure {self.pk} ({self.status})"

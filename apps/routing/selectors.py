@@ -1,10 +1,10 @@
 """Reading an organisation's notifications, webhook endpoints and their deliveries."""
 
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 
 from apps.common.errors import NotFound
 from apps.organisations.models import Organisation
-from apps.routing.models import Delivery, DisclosureRequest, Notification, WebhookEndpoint
+from apps.routing.models import Delivery, Notification, WebhookEndpoint
 
 
 def notification_list_visible_to(*, organisation: Organisation, unread: bool | None = None) -> QuerySet[Notification]:
@@ -41,19 +41,3 @@ def delivery_get_for(*, endpoint: WebhookEndpoint, delivery_id: int) -> Delivery
         return Delivery.objects.get(endpoint=endpoint, pk=delivery_id)
     except Delivery.DoesNotExist:
         raise NotFound("No such delivery.") from None
-
-
-def disclosure_list_for(*, organisation: Organisation) -> QuerySet[DisclosureRequest]:
-    """Requests the organisation made or was asked."""
-    return (
-        DisclosureRequest.objects.filter(Q(requester=organisation) | Q(target=organisation))
-        .select_related("requester", "target")
-        .order_by("-id")
-    )
-
-
-def disclosure_get_for(*, organisation: Organisation, request_id: int) -> DisclosureRequest:
-    request = disclosure_list_for(organisation=organisation).filter(pk=request_id).first()
-    if request is None:
-        raise NotFound("No such disclosure request.")
-    return request

@@ -6,7 +6,6 @@ from celery import shared_task
 from django.utils import timezone
 
 from apps.routing.delivery import deliveries_due, delivery_attempt
-from apps.routing.disclosure import disclosures_expire
 from apps.routing.models import Delivery, DeliveryStatus
 
 logger = logging.getLogger(__name__)
@@ -35,8 +34,3 @@ def sweep_deliveries() -> int:
     ids = deliveries_due()
     enqueue_deliveries(ids)
     return len(ids)
-
-
-@shared_task(ignore_result=True)
-def expire_disclosures() -> int:
-    return disclosures_expire()

@@ -101,14 +101,13 @@ def _report_plan(args: argparse.Namespace) -> ReportPlan:
 
 
 def _report_summary(outcome: ReportOutcome) -> str:
-    matches = ", ".join(f"{count} {name}" for name, count in outcome.matches.items())
     if outcome.first_sent is None:
         state = "already reported with these options, nothing sent (--restart reports it again)"
     else:
         state = f"resumed at batch {outcome.first_sent}" if outcome.resumed else "reported"
     return (
         f"vigil: run {outcome.run_id}, {outcome.batches} batch(es), {state}: "
-        f"{outcome.created} created, {outcome.updated} updated; matches: {matches}"
+        f"{outcome.created} created, {outcome.updated} updated; {outcome.matched} in matches you can see"
     )
 
 

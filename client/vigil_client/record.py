@@ -43,7 +43,7 @@ CREATE TABLE batches (
     number          INTEGER NOT NULL,    -- from 1
     created         INTEGER NOT NULL,
     updated         INTEGER NOT NULL,
-    matches         TEXT NOT NULL,       -- the hub's match summary for the batch, as JSON
+    matches         TEXT NOT NULL,       -- the hub's match summary for the batch, as JSON ({"matched": n})
     acknowledged_at TEXT NOT NULL,
     PRIMARY KEY (run_id, number)
 );
@@ -81,7 +81,7 @@ class Run:
 class BatchAck:
     created: int
     updated: int
-    matches: dict[str, int]
+    matched: int  # tokens of the batch in a match the organisation can see
 
 
 def record_path(slug: str, home: str | None = None) -> Path:
@@ -186,7 +186,10 @@ class Record:
 
     def acknowledged(self, run_id: str) -> dict[int, BatchAck]:
         rows = self._db.execute("SELECT number, created, updated, matches FROM batches WHERE run_id = ?", (run_id,))
-        return {number: BatchAck(created, updated, json.loads(matches)) for number, created, updated, matches in rows}
+        return {
+            number: BatchAck(created, updated, json.loads(matches).get("matched", 0))
+            for number, created, updated, matches in rows
+        }
 
     def acknowledge(self, run_id: str, number: int, ack: BatchAck, reports: Iterable[tuple[str, str, int]]) -> None:
         """Record a batch the hub acknowledged and its report ids, by (key_id, token, report id), at once."""
@@ -199,7 +202,7 @@ class Record:
             self._db.execute(
                 """INSERT INTO batches (run_id, number, created, updated, matches, acknowledged_at)
                 VALUES (?, ?, ?, ?, ?, ?)""",
-                (run_id, number, ack.created, ack.updated, json.dumps(ack.matches), now),
+                (run_id, number, ack.created, ack.updated, json.dumps({"matched": ack.matched}), now),
             )
 
     def finish_run(self, run_id: str) -> None:

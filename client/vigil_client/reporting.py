@@ -48,8 +48,6 @@ COLUMNS = ("address", *ITEM_FIELDS, *POLICY_FIELDS)
 REPORT_BATCH = 1_000
 MAX_SCREEN = 1_000
 MATCH_PAGE = 500
-MATCH_COUNTS = ("created", "joined", "deactivated", "quarantined")  # the hub's per-batch match summary
-
 T = TypeVar("T")
 
 
@@ -312,7 +310,7 @@ class ReportOutcome:
     first_sent: int | None  # the first batch sent this time; None when every batch was already acknowledged
     created: int
     updated: int
-    matches: dict[str, int]
+    matched: int  # reported tokens now in a match the organisation can see
 
 
 def idempotency_key(run_id: str, number: int) -> str:
@@ -364,7 +362,7 @@ def _send_batch(
     reports = answer.get("reports", [])
     if [report["token"] for report in reports] != [item["token"] for item in body["items"]]:
         raise HubError("The hub's answer does not list the reports that were sent.")
-    ack = BatchAck(answer["created"], answer["updated"], answer["matches"])
+    ack = BatchAck(answer["created"], answer["updated"], answer["matched"])
     record.acknowledge(run.id, number, ack, [(key_id, report["token"], report["id"]) for report in reports])
     return ack
 
@@ -417,7 +415,7 @@ def report(
         first_sent=first_sent,
         created=sum(ack.created for ack in acknowledged.values()),
         updated=sum(ack.updated for ack in acknowledged.values()),
-        matches={name: sum(ack.matches.get(name, 0) for ack in acknowledged.values()) for name in MATCH_COUNTS},
+        matched=sum(ack.matched for ack in acknowledged.values()),
     )
 
 

@@ -94,10 +94,10 @@ def test_two_members_report_one_wallet_and_each_sees_the_match_with_its_own_addr
         capsys, monkeypatch, world.secret_a, "report", "--namespace", "btc", "--category", "sextortion", plain
     )
     assert (code, out) == (0, [])
-    assert "1 created, 0 updated; matches: 0 created" in err
+    assert "1 created, 0 updated; 0 in matches you can see" in err
     code, _, err = _run(capsys, monkeypatch, world.secret_b, "report", "--visibility", "named", csv)
     assert code == 0
-    assert "1 created, 0 updated; matches: 1 created" in err
+    assert "1 created, 0 updated; 1 in matches you can see" in err
 
     code, lines_b, _ = _run(capsys, monkeypatch, world.secret_b, "matches")
     [line_b] = lines_b

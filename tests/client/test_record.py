@@ -64,7 +64,7 @@ def test_a_wallet_is_found_by_token_and_by_address_and_keeps_its_report_id(tmp_p
         record.save([WALLET])
         assert record.tokens("k1", [("btc", WALLET.canonical), ("btc", "other")]) == {("btc", WALLET.canonical): TOKEN}
         assert record.tokens("k2", [("btc", WALLET.canonical)]) == {}
-        record.acknowledge("r1", 1, BatchAck(1, 0, {"created": 0}), [("k1", TOKEN, 42)])
+        record.acknowledge("r1", 1, BatchAck(1, 0, 0), [("k1", TOKEN, 42)])
         assert record.wallet_for_token("k1", TOKEN) == replace(WALLET, report_id=42, status="reported")
         # Sending it again (pending) with another spelling keeps the id the hub gave.
         record.save([Wallet("btc", WALLET.canonical, "bc1q-other-spelling", "k1", TOKEN)])
@@ -79,12 +79,12 @@ def test_runs_remember_their_acknowledged_batches_and_the_latest_run_wins(tmp_pa
     with Record(tmp_path / "alpha.sqlite3") as record:
         assert record.latest_run("f") is None
         record.start_run(run_id="old", fingerprint="f", source="x.csv", key_id="k1", batches=2)
-        record.acknowledge("old", 1, BatchAck(3, 1, {"created": 2}), [])
+        record.acknowledge("old", 1, BatchAck(3, 1, 2), [])
         record.finish_run("old")
         record.start_run(run_id="new", fingerprint="f", source="x.csv", key_id="k1", batches=2)
         latest = record.latest_run("f")
         assert (latest.id, latest.finished) == ("new", False)
-        assert record.acknowledged("old") == {1: BatchAck(3, 1, {"created": 2})}
+        assert record.acknowledged("old") == {1: BatchAck(3, 1, 2)}
         assert record.acknowledged("new") == {}
     with Record(tmp_path / "alpha.sqlite3") as reopened:
         assert reopened.latest_run("f").id == "new"

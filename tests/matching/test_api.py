@@ -4,8 +4,8 @@ import pytest
 from django.urls import reverse
 
 from apps.common.actors import Actor
-from apps.indicators.services import report_submit
 from apps.matching.models import Sighting
+from apps.matching.reporting import report_submit
 from tests.factories import ApiKeyFactory, OrganisationFactory, report_item, token_for
 
 pytestmark = pytest.mark.django_db

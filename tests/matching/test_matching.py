@@ -8,8 +8,8 @@ from django.db import connection
 from apps.audit.models import AuditEvent
 from apps.common.actors import SYSTEM, Actor
 from apps.common.errors import Conflict
-from apps.indicators.services import report_submit
 from apps.matching.models import Match, MatchStatus
+from apps.matching.reporting import report_submit
 from apps.matching.services import match_review
 from tests.factories import OrganisationFactory, report_item, token_for
 

@@ -4,7 +4,7 @@ import pytest
 from django.urls import reverse
 
 from apps.common.actors import Actor
-from apps.indicators.services import report_submit
+from apps.matching.reporting import report_submit
 from tests.factories import report_item, token_for
 
 pytestmark = pytest.mark.django_db

@@ -5,12 +5,12 @@ from django.urls import reverse
 
 from apps.audit.models import AuditEvent
 from apps.common.actors import SYSTEM, Actor
-from apps.indicators.services import report_submit
+from apps.matching.disclosure import disclosure_request
 from apps.matching.models import Match
+from apps.matching.reporting import report_submit
 from apps.oprf.services import oprf_key_ensure
 from apps.organisations.models import ApiKey, Organisation
 from apps.organisations.selectors import api_key_authenticate
-from apps.routing.disclosure import disclosure_request
 from apps.routing.models import Delivery, Notification, WebhookEndpoint
 from apps.routing.services import webhook_create
 from tests.factories import OrganisationFactory, report_item, token_for

@@ -7,8 +7,8 @@ from django.urls import reverse
 from apps.audit.models import AuditEvent
 from apps.common.actors import SYSTEM, Actor
 from apps.indicators.models import Report
-from apps.indicators.services import report_submit, report_withdraw
 from apps.matching.models import Match
+from apps.matching.reporting import report_submit, report_withdraw
 from apps.matching.services import match_review
 from apps.routing.models import Delivery, Notification
 from tests.factories import OrganisationFactory, report_item, token_for

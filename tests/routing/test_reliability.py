@@ -20,8 +20,8 @@ from django.conf import settings
 from django.db import connection
 
 from apps.common.actors import Actor
-from apps.indicators.services import report_submit
 from apps.matching.models import Match
+from apps.matching.reporting import report_submit
 from apps.routing.models import Delivery, DeliveryStatus
 from apps.routing.services import webhook_create
 from hub.celery import app as celery_app

@@ -11,7 +11,7 @@ from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
 from apps.common.actors import Actor
 from apps.common.errors import ValidationFailed
-from apps.indicators.services import report_submit
+from apps.matching.reporting import report_submit
 from apps.routing.delivery import MAX_ATTEMPTS, RETRY_DELAYS, deliveries_due, delivery_attempt
 from apps.routing.models import Delivery, DeliveryStatus, WebhookEndpoint
 from apps.routing.senders import webhook_headers

@@ -15,10 +15,10 @@ from apps.audit.services import audit_log
 from apps.common.actors import SYSTEM, Actor
 from apps.common.errors import Conflict, NotFound, PermissionRefused, ValidationFailed
 from apps.indicators.models import ReportStatus, Visibility
-from apps.matching.models import MatchParticipant
+from apps.matching.models import DisclosureRequest, DisclosureStatus, LegalBasis, MatchParticipant
 from apps.matching.visibility import may_see
 from apps.organisations.models import Organisation
-from apps.routing.models import DisclosureRequest, DisclosureStatus, Event, LegalBasis, Notification
+from apps.routing.models import Event, Notification
 from apps.routing.services import deliver_notifications
 
 

@@ -9,9 +9,10 @@ from django.utils import timezone
 from apps.audit.models import AuditEvent
 from apps.common.actors import Actor
 from apps.indicators.models import Report
-from apps.indicators.services import report_submit
-from apps.routing.disclosure import disclosures_expire
-from apps.routing.models import DisclosureRequest, Notification
+from apps.matching.disclosure import disclosures_expire
+from apps.matching.models import DisclosureRequest
+from apps.matching.reporting import report_submit
+from apps.routing.models import Notification
 from tests.factories import ApiKeyFactory, OrganisationFactory, report_item, token_for
 
 pytestmark = pytest.mark.django_db

@@ -11,8 +11,8 @@ from apps.audit.models import AuditEvent
 from apps.common.actors import SYSTEM, Actor
 from apps.common.errors import ValidationFailed
 from apps.indicators.models import Report, ReportStatus
-from apps.indicators.services import report_submit, report_withdraw, reports_expire
 from apps.matching.models import Match, MatchStatus
+from apps.matching.reporting import report_submit, report_withdraw, reports_expire
 from apps.oprf.services import oprf_key_retire, oprf_key_rotate
 from tests.factories import report_item, token_for
 
@@ -107,7 +107,7 @@ def test_an_organisations_default_policy_comes_before_the_hubs(alice: Actor, rfc
 def test_two_organisations_reporting_one_token_make_a_match(alice: Actor, charlie: Actor, rfc_key) -> None:
     report_submit(actor=alice, items=[report_item(token_for(1), rfc_key.key_id)])
     result = report_submit(actor=charlie, items=[report_item(token_for(1), rfc_key.key_id)])
-    assert result.matches["created"] == 1
+    assert result.matched == 1
     match = Match.objects.get()
     assert sorted(match.participants.values_list("organisation_id", flat=True)) == sorted(
         [alice.organisation.pk, charlie.organisation.pk]
@@ -150,7 +150,7 @@ def test_a_batch_is_matched_in_a_fixed_number_of_queries_whatever_its_size(
             result = report_submit(
                 actor=charlie, items=[report_item(token_for(n), rfc_key.key_id) for n in range(start, start + size)]
             )
-        assert result.matches["created"] == size
+        assert result.matched == size
         counts.append(len(queries))
     assert counts[0] == counts[1] <= 40, counts
     assert Match.objects.count() == 2200

@@ -10,8 +10,10 @@ from apps.common.api import paginated_response, validated
 from apps.common.errors import ValidationFailed
 from apps.common.idempotency import idempotent
 from apps.common.throttles import OrganisationRateThrottle
-from apps.indicators import selectors, services
+from apps.indicators import selectors
 from apps.indicators.models import Report
+from apps.indicators.services import MAX_BATCH
+from apps.matching import reporting
 from apps.organisations.models import Organisation, Scope
 
 
@@ -53,9 +55,7 @@ class BatchResultSerializer(serializers.Serializer):
 
     created = serializers.IntegerField()
     updated = serializers.IntegerField()
-    matches = serializers.DictField(
-        child=serializers.IntegerField(), help_text="created, joined, deactivated, quarantined"
-    )
+    matched = serializers.IntegerField(help_text="tokens of the batch now in a match you can see")
     reports = serializers.ListField(
         child=inline_serializer(
             "ReportBatchItem",
@@ -64,6 +64,7 @@ class BatchResultSerializer(serializers.Serializer):
                 "id": serializers.IntegerField(),
                 "token": serializers.CharField(),
                 "result": serializers.ChoiceField(choices=["created", "updated"]),
+                "matched": serializers.BooleanField(),
             },
         )
     )
@@ -126,7 +127,7 @@ class ReportListApi(APIView):
             ref_name = "ReportBatch"
 
         policy = PolicySerializer(required=False)
-        items = serializers.ListField(child=ReportItemSerializer(), min_length=1, max_length=services.MAX_BATCH)
+        items = serializers.ListField(child=ReportItemSerializer(), min_length=1, max_length=MAX_BATCH)
 
     @extend_schema(
         parameters=[
@@ -157,7 +158,7 @@ class ReportListApi(APIView):
         data = validated(self.InputSerializer, request.data)
 
         def submit() -> tuple[int, dict]:
-            result = services.report_submit(actor=request.actor, items=data["items"], policy=data.get("policy"))
+            result = reporting.report_submit(actor=request.actor, items=data["items"], policy=data.get("policy"))
             return status.HTTP_201_CREATED, result.as_dict()
 
         code, body = idempotent(
@@ -183,7 +184,7 @@ class ReportListApi(APIView):
         reports = selectors.report_list_by_token(
             organisation=request.actor.organisation, token=token, key_id=request.query_params.get("key_id")
         )
-        withdrawn = services.report_withdraw(actor=request.actor, reports=reports)
+        withdrawn = reporting.report_withdraw(actor=request.actor, reports=reports)
         return Response({"withdrawn": withdrawn, "reports": [report.pk for report in reports]})
 
 
@@ -203,6 +204,6 @@ class ReportDetailApi(APIView):
     @extend_schema(responses=ReportOutputSerializer, summary="Withdraw a report (idempotent)")
     def delete(self, request: Request, report_id: int) -> Response:
         report = selectors.report_get_visible_to(organisation=request.actor.organisation, report_id=report_id)
-        services.report_withdraw(actor=request.actor, reports=[report])
+        reporting.report_withdraw(actor=request.actor, reports=[report])
         report.refresh_from_db()
         return Response(ReportOutputSerializer(report).data)

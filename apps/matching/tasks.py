@@ -1,9 +1,11 @@
-"""Periodic report jobs."""
+"""Periodic jobs: expiring reports and unanswered disclosure requests."""
 
 from celery import shared_task
 
 from apps.common.actors import SYSTEM
-from apps.indicators.services import MAX_BATCH, reports_expire
+from apps.indicators.services import MAX_BATCH
+from apps.matching.disclosure import disclosures_expire
+from apps.matching.reporting import reports_expire
 
 
 @shared_task
@@ -15,3 +17,8 @@ def expire_reports() -> int:
         if expired < MAX_BATCH:
             break
     return total
+
+
+@shared_task(ignore_result=True)
+def expire_disclosures() -> int:
+    return disclosures_expire()

@@ -1,0 +1,90 @@
+"""API for disclosure requests: ask an anonymous counterpart who it is, and answer such requests."""
+
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import serializers
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from apps.common.api import validated
+from apps.common.pagination import IdCursorPagination
+from apps.common.throttles import OrganisationRateThrottle
+from apps.matching import disclosure, selectors
+from apps.matching.models import LegalBasis
+from apps.organisations.models import Scope
+
+DISCLOSURE_VIEW = inline_serializer(
+    "DisclosureView",
+    {"id": serializers.IntegerField(), "direction": serializers.CharField(), "status": serializers.CharField()},
+)
+
+
+class DisclosureListApi(APIView):
+    required_scopes = {"GET": {Scope.READ, Scope.REPORT}, "POST": {Scope.REPORT}}
+    throttle_classes = [OrganisationRateThrottle]
+    throttle_scope = "disclosure"
+
+    class InputSerializer(serializers.Serializer):
+        class Meta:
+            ref_name = "DisclosureRequestInput"
+
+        match = serializers.IntegerField()
+        participant = serializers.IntegerField(help_text="the counterpart's participant id in the match view")
+        legal_basis = serializers.ChoiceField(choices=LegalBasis.choices)
+        message = serializers.CharField(max_length=2000)
+
+    def get_throttles(self) -> list:
+        return super().get_throttles() if self.request.method == "POST" else []
+
+    @extend_schema(
+        responses=DISCLOSURE_VIEW,
+        summary="Disclosure requests made by or to the calling organisation",
+        operation_id="disclosures_list",
+    )
+    def get(self, request: Request) -> Response:
+        organisation = request.actor.organisation
+        page = IdCursorPagination()
+        requests = page.paginate_queryset(selectors.disclosure_list_for(organisation=organisation), request, view=self)
+        return page.get_paginated_response([disclosure.disclosure_view(item, organisation) for item in requests])
+
+    @extend_schema(request=InputSerializer, responses={201: DISCLOSURE_VIEW}, summary="Ask an anonymous counterpart")
+    def post(self, request: Request) -> Response:
+        data = validated(self.InputSerializer, request.data)
+        made = disclosure.disclosure_request(
+            actor=request.actor,
+            match_id=data["match"],
+            participant=data["participant"],
+            legal_basis=data["legal_basis"],
+            message=data["message"],
+        )
+        return Response(disclosure.disclosure_view(made, request.actor.organisation), status=201)
+
+
+class DisclosureDetailApi(APIView):
+    required_scopes = {Scope.READ, Scope.REPORT}
+
+    @extend_schema(responses=DISCLOSURE_VIEW, summary="One disclosure request")
+    def get(self, request: Request, disclosure_id: int) -> Response:
+        organisation = request.actor.organisation
+        item = selectors.disclosure_get_for(organisation=organisation, request_id=disclosure_id)
+        return Response(disclosure.disclosure_view(item, organisation))
+
+
+class DisclosureAnswerApi(APIView):
+    required_scopes = {Scope.REPORT}
+    approve = True
+
+    class InputSerializer(serializers.Serializer):
+        class Meta:
+            ref_name = "DisclosureAnswer"
+
+        reason = serializers.CharField(max_length=2000, required=False, default="", allow_blank=True)
+        case_note = serializers.CharField(max_length=5000, required=False, default="", allow_blank=True)
+
+    @extend_schema(request=InputSerializer, responses=DISCLOSURE_VIEW, summary="Approve or refuse a request to you")
+    def post(self, request: Request, disclosure_id: int) -> Response:
+        data = validated(self.InputSerializer, request.data)
+        organisation = request.actor.organisation
+        item = selectors.disclosure_get_for(organisation=organisation, request_id=disclosure_id)
+        answered = disclosure.disclosure_answer(actor=request.actor, request=item, approve=self.approve, **data)
+        return Response(disclosure.disclosure_view(answered, organisation))
