@@ -1,0 +1,81 @@
+"""Opaque public ids: what members see instead of the database's sequential ids.
+
+A sequential id tells whoever sees two of them how much the whole hub did in between. Each
+public id is one AES block over (kind tag, id) under a key derived from SECRET_KEY, so it is
+stable, reversible by the hub alone, and says nothing about order or volume. Rotating SECRET_KEY
+changes every public id.
+"""
+
+import base64
+import hashlib
+import re
+from functools import cache
+
+from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+from django.conf import settings
+from django.urls import register_converter
+
+from apps.common.errors import NotFound
+
+# Kind -> the short prefix shown to members (a readable hint, like a type tag).
+KINDS = {
+    "match": "mat",
+    "report": "rep",
+    "participant": "par",
+    "notification": "ntf",
+    "disclosure": "dis",
+    "audit_event": "aud",
+    "membership": "mem",
+    "api_key": "key",
+    "webhook": "whk",
+    "delivery": "dlv",
+}
+PATTERN = r"[a-z]{3}_[a-z2-7]{26}"
+_FULL = re.compile(PATTERN)
+
+
+@cache
+def _cipher_key(secret: str) -> bytes:
+    return hashlib.blake2b(secret.encode(), digest_size=16, person=b"vigil-public-id").digest()
+
+
+def _block(kind: str, tag: int = 0) -> bytes:
+    return hashlib.sha256(f"{kind}:{tag}".encode()).digest()[:8]
+
+
+def _aes(data: bytes, *, decrypt: bool = False) -> bytes:
+    # One block, one key: a pseudorandom permutation of the 128-bit space, which is all ECB is here.
+    cipher = Cipher(algorithms.AES(_cipher_key(settings.SECRET_KEY)), modes.ECB())  # noqa: S305
+    op = cipher.decryptor() if decrypt else cipher.encryptor()
+    return op.update(data) + op.finalize()
+
+
+def public_id(kind: str, pk: int, *, scope: int = 0) -> str:
+    """The public id of row `pk` of `kind`; `scope` gives each viewer its own id for the same row."""
+    block = _aes(_block(kind, scope) + int(pk).to_bytes(8, "big"))
+    return f"{KINDS[kind]}_{base64.b32encode(block).decode().rstrip('=').lower()}"
+
+
+def internal_id(kind: str, value: str, *, scope: int = 0) -> int:
+    """The row id behind a public id of `kind`, or NotFound for anything else (forged, other kind)."""
+    if not isinstance(value, str) or not _FULL.fullmatch(value) or not value.startswith(KINDS[kind] + "_"):
+        raise NotFound(f"No such {kind.replace('_', ' ')}.")
+    block = _aes(base64.b32decode(value[4:].upper() + "======"), decrypt=True)
+    if block[:8] != _block(kind, scope):
+        raise NotFound(f"No such {kind.replace('_', ' ')}.")
+    return int.from_bytes(block[8:], "big")
+
+
+class PublicIdConverter:
+    """URL segment holding a public id; views turn it into a row id with `internal_id`."""
+
+    regex = PATTERN
+
+    def to_python(self, value: str) -> str:
+        return value
+
+    def to_url(self, value: str) -> str:
+        return value
+
+
+register_converter(PublicIdConverter, "pid")
