@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from apps.audit.services import audit_log
 from apps.common.actors import SYSTEM, Actor
+from apps.common.public_ids import public_id
 from apps.organisations.models import Role
 from apps.routing.crypto import webhook_secret_decrypt
 from apps.routing.models import Channel, Delivery, DeliveryAttempt, DeliveryStatus, Notification, WebhookEndpoint
@@ -28,6 +29,8 @@ logger = logging.getLogger(__name__)
 # Seconds to wait after the 1st, 2nd, ... failed attempt: 30.3 hours in all, then the delivery fails.
 RETRY_DELAYS = (10, 30, 120, 600, 1800, 3600, 7200, 14400, 21600, 28800, 28800)
 MAX_ATTEMPTS = len(RETRY_DELAYS) + 1
+ENDPOINT_DISABLED = "endpoint disabled"
+ORGANISATION_INACTIVE = "organisation not active"
 REENQUEUE_AFTER = timedelta(seconds=60)  # an enqueued delivery not yet claimed by then is enqueued again
 
 
@@ -37,7 +40,7 @@ def webhook_body(notification: Notification) -> str:
         {
             "type": notification.event,
             "timestamp": notification.created_at.isoformat(),
-            "data": {"notification": notification.pk, **notification.payload},
+            "data": {"notification": public_id("notification", notification.pk), **notification.payload},
         },
         sort_keys=True,
         separators=(",", ":"),
@@ -49,7 +52,8 @@ def _email_text(notification: Notification) -> tuple[str, str]:
     # The e-mail says only that something is waiting: details stay behind the hub's login and TLP.
     subject = f"[Vigil] {notification.get_event_display()}"
     text = (
-        f"Your organisation has a new Vigil notification ({notification.event}, #{notification.pk}).\n"
+        f"Your organisation has a new Vigil notification ({notification.event}, "
+        f"{public_id('notification', notification.pk)}).\n"
         "Read it in the hub's inbox or through GET /api/v1/notifications.\n"
     )
     return subject, text
@@ -76,8 +80,11 @@ def delivery_attempt(delivery_id: int) -> str | None:
     if not claimed:
         return None
     delivery = Delivery.objects.select_related("notification__organisation", "endpoint").get(pk=delivery_id)
-    if delivery.endpoint is not None and not delivery.endpoint.enabled:
-        result = AttemptResult(False, 0, error="endpoint disabled")
+    if not delivery.notification.organisation.is_active:
+        # A suspended member receives nothing; its inbox keeps what was written before suspension.
+        result = AttemptResult(False, 0, error=ORGANISATION_INACTIVE)
+    elif delivery.endpoint is not None and not delivery.endpoint.enabled:
+        result = AttemptResult(False, 0, error=ENDPOINT_DISABLED)
     else:
         result = _send(delivery)
     return _record(delivery, result)
@@ -96,7 +103,7 @@ def _record(delivery: Delivery, result: AttemptResult) -> str:
     attempts = delivery.attempts + 1
     if result.success:
         status, next_at = DeliveryStatus.DELIVERED, now
-    elif attempts >= MAX_ATTEMPTS or result.error == "endpoint disabled":
+    elif attempts >= MAX_ATTEMPTS or result.error in (ENDPOINT_DISABLED, ORGANISATION_INACTIVE):
         status, next_at = DeliveryStatus.FAILED, now
     else:
         status, next_at = DeliveryStatus.PENDING, now + timedelta(seconds=RETRY_DELAYS[attempts - 1])
@@ -108,7 +115,7 @@ def _record(delivery: Delivery, result: AttemptResult) -> str:
         delivered_at=now if result.success else None,
         last_error=result.error,
     )
-    if delivery.endpoint is not None:
+    if delivery.endpoint is not None and result.error != ORGANISATION_INACTIVE:
         _endpoint_outcome(delivery.endpoint, result.success)
     return status
 
