@@ -9,6 +9,7 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
+from django.views.decorators.debug import sensitive_variables
 from vigil_client import voprf
 
 from apps.audit.services import audit_log
@@ -26,6 +27,7 @@ def key_id_for(public_key: bytes) -> str:
     return hashlib.sha256(public_key).hexdigest()[:16]
 
 
+@sensitive_variables()
 @transaction.atomic
 def oprf_key_add(*, actor: Actor, secret_key: bytes | None = None, activate: bool = False) -> OprfKey:
     """Store a new key (generated from the CSPRNG unless given), pending unless activated."""
@@ -145,20 +147,30 @@ class Evaluation:
     proof: bytes
 
 
+# The frames below hold the secret key and the proof nonce (which together with the proof gives the key).
+@sensitive_variables()
 def oprf_evaluate(*, actor: Actor, key_id: str, blinded_elements: Sequence[bytes]) -> Evaluation:
     """Blind-evaluate a batch with one proof; every element is checked before anything is charged."""
     if actor.organisation is None:
         raise ValidationFailed("Evaluations are made for an organisation.")
     if not 1 <= len(blinded_elements) <= MAX_BATCH:
         raise ValidationFailed(f"Send between 1 and {MAX_BATCH} blinded elements; got {len(blinded_elements)}.")
-    errors = []
+    invalid = []
     for index, element in enumerate(blinded_elements):
         try:
             voprf.deserialize_element(element, index=index)
         except voprf.InvalidElementError:
-            errors.append({"pointer": f"/blinded_elements/{index}", "detail": "not a valid non-identity element"})
-    if errors:
-        raise ValidationFailed(f"{len(errors)} blinded element(s) are invalid.", errors=errors)
+            invalid.append(index)
+    if invalid:
+        shown = ", ".join(str(index) for index in invalid[:10]) + (", ..." if len(invalid) > 10 else "")
+        raise ValidationFailed(
+            f"{len(invalid)} blinded element(s) are not canonical non-identity ristretto255 encodings "
+            f"(RFC 9496 4.3.1): index {shown}.",
+            errors=[
+                {"pointer": f"/blinded_elements/{index}", "detail": "not a canonical non-identity ristretto255 element"}
+                for index in invalid
+            ],
+        )
     evaluator = oprf_key_evaluator(key_id=key_id)
     _charge(actor=actor, organisation=actor.organisation, key_id=key_id, count=len(blinded_elements))
     evaluated, proof = evaluator.blind_evaluate_batch(blinded_elements)

@@ -128,13 +128,19 @@ def _random_scalar() -> bytes:
     return serialize_scalar(secrets.randbelow(ORDER - 1) + 1)
 
 
+def _is_canonical_encoding(data: bytes) -> bool:
+    """RFC 9496 4.3.1 decodes 32 bytes as s < p, non-negative. libsodium checks both but masks off
+    bit 255 first, so it accepts a second spelling of every element with that bit set."""
+    return not data[-1] & 0x80 and rbcl.crypto_core_ristretto255_is_valid_point(data)
+
+
 def deserialize_element(data: bytes, *, index: int | None = None) -> bytes:
-    """Return data if it encodes a valid non-identity element; `index` is reported on failure."""
+    """Return data if it canonically encodes a non-identity element; `index` is reported on failure."""
     if (
         not isinstance(data, bytes)
         or len(data) != ELEMENT_SIZE
         or data == _IDENTITY
-        or not rbcl.crypto_core_ristretto255_is_valid_point(data)
+        or not _is_canonical_encoding(data)
     ):
         raise InvalidElementError(index)
     return data
@@ -259,11 +265,13 @@ def blind_evaluate(secret_key: bytes, blinded_elements: Sequence[bytes]) -> list
     evaluated = []
     # libsodium refuses invalid encodings and an identity result; with a nonzero key in a
     # prime-order group the result is the identity exactly when the input is, so this one
-    # multiplication is also the full input validation.
+    # multiplication plus the bit-255 check libsodium skips is the full input validation.
     for index, element in enumerate(blinded_elements):
         try:
+            if element[-1] & 0x80:
+                raise ValueError("non-canonical encoding")
             evaluated.append(multiply(secret_key, element))
-        except (RuntimeError, TypeError, ValueError):
+        except (RuntimeError, TypeError, ValueError, IndexError):
             raise InvalidElementError(index) from None
     return evaluated
 
