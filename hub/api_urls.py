@@ -1,9 +1,10 @@
 """Routes of the REST API, version 1."""
 
 from django.urls import path, re_path
-from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView
 
 from apps.audit.api import views as audit
+from apps.common.docs import api_docs
 from apps.common.problems import api_not_found
 from apps.matching.api import disclosures
 from apps.matching.api import reports as indicators
@@ -14,8 +15,7 @@ from apps.routing.api import views as routing
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(permission_classes=[]), name="schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema", permission_classes=[]), name="docs"),
-    path("redoc/", SpectacularRedocView.as_view(url_name="api:schema", permission_classes=[]), name="redoc"),
+    path("docs/", api_docs, name="docs"),
     path("organisation", organisations.OrganisationDetailApi.as_view(), name="organisation"),
     path("members", organisations.MembershipListApi.as_view(), name="members"),
     path("members/<int:membership_id>", organisations.MembershipDetailApi.as_view(), name="member"),

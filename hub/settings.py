@@ -5,6 +5,7 @@ in-process, a local-memory cache, and local secrets created under var/. Producti
 (VIGIL_ENV=production) demands every secret and service explicitly.
 """
 
+import ipaddress
 import secrets
 import warnings
 from pathlib import Path
@@ -93,6 +94,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "csp",
     "apps.common",
     "apps.audit",
     "apps.organisations",
@@ -103,7 +105,11 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: the HTTPS redirect and everything after it must see only forwarded headers a proxy vouches for.
+    "apps.common.middleware.TrustedProxyMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "apps.common.middleware.ApiGuardMiddleware",
     # Serves collected static files when DEBUG is off; runserver serves them in development.
     *(["whitenoise.middleware.WhiteNoiseMiddleware"] if not DEBUG else []),
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -112,6 +118,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "apps.common.middleware.ServiceUnavailableMiddleware",
 ]
 
 ROOT_URLCONF = "hub.urls"
@@ -273,7 +280,7 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["apps.organisations.permissions.IsOrganisationMember"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["apps.common.parsers.StrictJSONParser"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "apps.common.problems.problem_exception_handler",
     "UNAUTHENTICATED_USER": None,
@@ -293,12 +300,44 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    # No badge fetched from the public validator: the docs page loads nothing from elsewhere.
+    "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "ENUM_NAME_OVERRIDES": {"NotificationEventEnum": "apps.routing.models.Event"},
 }
 
+# Room for the documented 10,000-item report batch (about 3.7 MB of JSON), refused above this as a
+# problem+json 413 before the body is read.
+DATA_UPLOAD_MAX_MEMORY_SIZE = env_int(
+    "VIGIL_MAX_REQUEST_BYTES", 8 * 1024 * 1024, help="Largest request body the API accepts, in bytes (8 MiB)."
+)
+# The debug page and error e-mails hide the Authorization header as well as settings named like secrets.
+DEFAULT_EXCEPTION_REPORTER_FILTER = "apps.common.debug.CredentialHidingFilter"
+
+# Every response; pages needing more (the API docs) widen it for themselves in hub/api_urls.py.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+    }
+}
+
 # Production hardening: `manage.py check --deploy` must be clean with VIGIL_ENV=production.
+VIGIL_TRUSTED_PROXIES = env_list(
+    "VIGIL_TRUSTED_PROXIES",
+    "",
+    help="Comma-separated proxy IPs or CIDRs whose X-Forwarded-Proto/-For are believed; from others they are dropped.",
+)
+for _proxy in VIGIL_TRUSTED_PROXIES:
+    try:
+        ipaddress.ip_network(_proxy, strict=False)
+    except ValueError:
+        raise ImproperlyConfigured(f"VIGIL_TRUSTED_PROXIES: {_proxy!r} is not an IP address or CIDR") from None
+# Read only from a trusted proxy: apps.common.middleware.TrustedProxyMiddleware drops it from anyone else.
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env_bool(
     "SECURE_SSL_REDIRECT",

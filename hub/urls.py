@@ -5,6 +5,7 @@ from django.urls import include, path
 
 from apps.common.health import healthz
 
+handler400 = "apps.common.problems.handler400"
 handler404 = "apps.common.problems.handler404"
 handler500 = "apps.common.problems.handler500"
 

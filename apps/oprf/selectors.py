@@ -1,6 +1,7 @@
 """Reading OPRF keys; evaluators are built only for keys that may still be used."""
 
 from django.db.models import QuerySet
+from django.views.decorators.debug import sensitive_variables
 from vigil_client import voprf
 
 from apps.common.errors import NotFound, ValidationFailed
@@ -22,6 +23,7 @@ def oprf_key_get(*, key_id: str) -> OprfKey:
         raise NotFound(f"No OPRF key {key_id!r}.") from None
 
 
+@sensitive_variables()
 def oprf_key_evaluator(*, key_id: str) -> voprf.Evaluator:
     key = OprfKey.objects.filter(key_id=key_id, status__in=USABLE_STATUSES).first()
     if key is None:

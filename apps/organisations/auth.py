@@ -5,6 +5,7 @@ from datetime import timedelta
 from django.contrib.auth.backends import ModelBackend
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.utils import timezone
+from django.views.decorators.debug import sensitive_variables
 from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
 from rest_framework.request import Request
@@ -26,6 +27,8 @@ def _touch(api_key: ApiKey) -> None:
 class ApiKeyAuthentication(BaseAuthentication):
     keyword = b"bearer"
 
+    # Every frame below holds the raw key; none of them may reach a debug page or error report.
+    @sensitive_variables()
     def authenticate(self, request: Request) -> tuple[AnonymousUser, ApiKey] | None:
         parts = get_authorization_header(request).split()
         if not parts or parts[0].lower() != self.keyword:

@@ -2,6 +2,7 @@
 
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.views.decorators.debug import sensitive_variables
 
 from apps.common.errors import AuthenticationRefused, NotFound
 from apps.organisations.keys import key_matches, key_parse_prefix
@@ -37,6 +38,7 @@ def api_key_get_visible_to(*, organisation: Organisation, api_key_id: int) -> Ap
         raise NotFound("No such API key.") from None
 
 
+@sensitive_variables()
 def api_key_authenticate(*, full_key: str) -> ApiKey:
     """The key behind a presented secret, or AuthenticationRefused saying why not."""
     prefix = key_parse_prefix(full_key)

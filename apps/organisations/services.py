@@ -12,12 +12,15 @@ from django.core.validators import validate_email
 from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
+from django.views.decorators.debug import sensitive_variables
 
 from apps.audit.services import audit_log
 from apps.common.actors import Actor
-from apps.common.errors import Conflict, ValidationFailed
+from apps.common.errors import Conflict, PermissionRefused, ValidationFailed
+from apps.organisations.hooks import organisation_status_changed
 from apps.organisations.keys import key_generate
 from apps.organisations.models import (
+    ROLE_SCOPES,
     ApiKey,
     Membership,
     Organisation,
@@ -148,6 +151,7 @@ def organisation_change_status(
         target=organisation,
         data={"from": previous, "to": target_status, "reason": reason},
     )
+    organisation_status_changed.send(sender=Organisation, actor=actor, organisation=organisation, previous=previous)
     return organisation
 
 
@@ -222,6 +226,18 @@ def scopes_parse(scopes: list[str] | str) -> list[str]:
     return cleaned
 
 
+def scopes_grantable_by(actor: Actor) -> frozenset[str] | None:
+    """The scopes an actor may put on a new key: those of its own key or role; None means any
+    (hub administrators and the system, which act for no organisation)."""
+    if actor.api_key is not None:
+        return frozenset(actor.api_key.scopes)
+    membership = getattr(actor.user, "membership", None) if actor.user is not None else None
+    if membership is not None:
+        return ROLE_SCOPES.get(membership.role, frozenset())
+    return None
+
+
+@sensitive_variables("full")
 @transaction.atomic
 def api_key_create(
     *,
@@ -236,6 +252,11 @@ def api_key_create(
     if not name:
         raise ValidationFailed("name must not be empty.")
     cleaned_scopes = scopes_parse(scopes)
+    grantable = scopes_grantable_by(actor)
+    if grantable is not None and not grantable.issuperset(cleaned_scopes):
+        # Otherwise a manage-only key could mint itself a report or screen key.
+        missing = ", ".join(sorted(set(cleaned_scopes) - grantable))
+        raise PermissionRefused(f"A new key cannot have scopes the creator does not hold: {missing}.")
     if expires_at is not None and expires_at <= timezone.now():
         raise ValidationFailed("expires_at must be in the future.")
     full, prefix, digest = key_generate()

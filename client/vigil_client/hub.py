@@ -1,6 +1,9 @@
 """HTTP client for the hub's API: API-key auth, problem-details errors, and key-id pinning."""
 
 import hashlib
+import itertools
+import os
+import random
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -11,19 +14,41 @@ DEFAULT_TIMEOUT = httpx.Timeout(60.0, connect=10.0)
 USABLE_KEY_STATUSES = ("current", "previous")
 
 
-RATE_LIMIT_RETRIES = 4
 MAX_RATE_LIMIT_WAIT = 60  # seconds; a longer wait (a daily quota) is reported instead
+# Answers that say "try again shortly": the hub, or the proxy in front of it, is briefly down.
+TRANSIENT_STATUSES = frozenset({502, 503, 504})
+# Failures where the request certainly never reached the hub, so even a non-idempotent write may be re-sent.
+NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout)
 
 
-def _retry_after(response: httpx.Response) -> float | None:
-    """Seconds to wait before retrying a rate-limited request, or None to not retry."""
-    if response.status_code != 429:
-        return None
+@dataclass(frozen=True)
+class RetryPolicy:
+    """Jittered exponential backoff for transient failures, bounded in total time per request."""
+
+    total_seconds: float = 120.0
+    first_delay: float = 0.5
+    max_delay: float = 10.0
+
+    @classmethod
+    def from_env(cls) -> "RetryPolicy":
+        """VIGIL_RETRY_SECONDS sets the bound (0 turns retrying off)."""
+        value = os.environ.get("VIGIL_RETRY_SECONDS", "")
+        try:
+            return cls(total_seconds=float(value)) if value else cls()
+        except ValueError:
+            raise HubError(f"VIGIL_RETRY_SECONDS must be a number of seconds, got {value!r}.") from None
+
+    def backoff(self, attempt: int) -> float:
+        # Full jitter: clients that failed together do not come back together.
+        return random.uniform(0, min(self.max_delay, self.first_delay * 2**attempt))
+
+
+def _header_seconds(response: httpx.Response) -> float | None:
     try:
         wait = float(response.headers.get("retry-after", ""))
     except ValueError:
         return None
-    return wait if 0 <= wait <= MAX_RATE_LIMIT_WAIT else None
+    return wait if wait >= 0 else None
 
 
 class HubError(Exception):
@@ -52,7 +77,9 @@ def key_id_for(public_key: bytes) -> str:
 
 
 class Hub:
-    def __init__(self, url: str, api_key: str, *, http: httpx.Client | None = None) -> None:
+    def __init__(
+        self, url: str, api_key: str, *, http: httpx.Client | None = None, retry: RetryPolicy | None = None
+    ) -> None:
         if not url:
             raise HubError("No hub URL: set VIGIL_URL or pass --url.")
         if not api_key:
@@ -60,27 +87,63 @@ class Hub:
         self._http = http or httpx.Client(timeout=DEFAULT_TIMEOUT)
         self._base = url.rstrip("/") + "/api/v1/"
         self._headers = {"Authorization": f"Bearer {api_key}", "User-Agent": "vigil-client/0.1"}
+        self._retry = retry or RetryPolicy.from_env()
 
     def close(self) -> None:
         self._http.close()
 
-    def _send(self, method: str, path: str, headers: dict[str, str] | None, **kwargs: Any) -> httpx.Response:
-        """One request, waiting out a short rate limit (429 with Retry-After) a few times."""
-        for _ in range(RATE_LIMIT_RETRIES):
+    def _send(
+        self, method: str, path: str, headers: dict[str, str] | None, *, repeatable: bool, **kwargs: Any
+    ) -> httpx.Response:
+        """One request, retried through transient failures until the policy's time bound.
+
+        Rate limits (429) are refused before anything happens, and an unreachable hub saw nothing, so
+        both are always retried; a 502/503/504 or a broken connection may come after the hub acted,
+        so those are retried only for `repeatable` requests (reads, deletes, and writes carrying an
+        Idempotency-Key, which the hub answers once).
+        """
+        started = time.monotonic()
+        for attempt in itertools.count():
             try:
                 response = self._http.request(
                     method, self._base + path, headers={**self._headers, **(headers or {})}, **kwargs
                 )
-            except httpx.HTTPError as exc:
-                raise HubError(f"Cannot reach the hub at {self._base}: {exc}") from exc
-            wait = _retry_after(response)
-            if wait is None:
-                return response
+            except httpx.TransportError as exc:
+                if not (repeatable or isinstance(exc, NOT_SENT)):
+                    raise HubError(f"Lost the connection to the hub at {self._base}: {exc}") from exc
+                failure, status, wait = f"cannot reach the hub at {self._base}: {exc}", None, None
+            else:
+                if response.status_code == 429:
+                    wait = _header_seconds(response)
+                    if wait is not None and wait > MAX_RATE_LIMIT_WAIT:
+                        return response  # a daily quota: report it rather than wait
+                elif response.status_code in TRANSIENT_STATUSES and repeatable:
+                    wait = _header_seconds(response)
+                else:
+                    return response
+                failure, status = f"hub answered {response.status_code}", response.status_code
+            wait = self._retry.backoff(attempt) if wait is None else wait
+            elapsed = time.monotonic() - started
+            if elapsed + wait > self._retry.total_seconds:
+                raise HubError(
+                    f"Gave up after {attempt + 1} attempt(s) over {elapsed:.1f}s "
+                    f"(retry bound {self._retry.total_seconds:g}s, VIGIL_RETRY_SECONDS): {failure}",
+                    status=status,
+                )
             time.sleep(wait)
-        return response
 
-    def _request(self, method: str, path: str, *, headers: dict[str, str] | None = None, **kwargs: Any) -> Any:
-        response = self._send(method, path, headers, **kwargs)
+    def _request(
+        self,
+        method: str,
+        path: str,
+        *,
+        headers: dict[str, str] | None = None,
+        repeatable: bool | None = None,
+        **kwargs: Any,
+    ) -> Any:
+        if repeatable is None:
+            repeatable = method in ("GET", "HEAD", "PUT", "DELETE") or "Idempotency-Key" in (headers or {})
+        response = self._send(method, path, headers, repeatable=repeatable, **kwargs)
         if response.status_code >= 400:
             try:
                 problem = response.json()
@@ -119,7 +182,8 @@ class Hub:
 
     def evaluate(self, key_id: str, blinded_elements: list[bytes]) -> tuple[list[bytes], bytes]:
         body = {"key_id": key_id, "blinded_elements": [element.hex() for element in blinded_elements]}
-        answer = self._request("POST", "oprf/evaluate", json=body)
+        # Evaluation changes nothing but the day's meter, and gives the same elements again.
+        answer = self._request("POST", "oprf/evaluate", json=body, repeatable=True)
         if answer.get("key_id") != key_id or len(answer.get("evaluated_elements", [])) != len(blinded_elements):
             raise HubError("The hub's evaluation does not answer the request that was sent.")
         return [bytes.fromhex(item) for item in answer["evaluated_elements"]], bytes.fromhex(answer["proof"])
@@ -155,7 +219,8 @@ class Hub:
             "record_sighting": record_sighting,
             "sighting_visibility": sighting_visibility,
         }
-        results = self._request("POST", "screen", json=body)["results"]
+        # Screening is a read unless it records a sighting, which a blind re-send could record twice.
+        results = self._request("POST", "screen", json=body, repeatable=not record_sighting)["results"]
         if [result.get("token") for result in results] != tokens:
             raise HubError("The hub's screening does not answer the tokens that were sent.")
         return results

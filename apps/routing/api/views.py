@@ -7,10 +7,9 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from apps.common.api import paginated_response, validated
-from apps.common.errors import ValidationFailed
 from apps.organisations.models import Scope
 from apps.routing import delivery, selectors, services
-from apps.routing.models import Delivery, DeliveryAttempt, Event, Notification, WebhookEndpoint
+from apps.routing.models import Channel, Delivery, DeliveryAttempt, Event, Notification, WebhookEndpoint
 
 
 class NotificationOutputSerializer(serializers.ModelSerializer):
@@ -61,16 +60,28 @@ class ChannelsApi(APIView):
     def get(self, request: Request) -> Response:
         return Response(services.channels_get(organisation=request.actor.organisation))
 
+    class InputField(serializers.DictField):
+        """An object of event -> list of channel names; any other shape is a 400 naming the item."""
+
+        child = serializers.ListField(child=serializers.ChoiceField(choices=Channel.choices))
+
+        def to_internal_value(self, data: object) -> dict[str, list[str]]:
+            choices = super().to_internal_value(data)
+            unknown = sorted(set(choices) - set(Event.values))
+            if unknown:
+                known = ", ".join(Event.values)
+                raise serializers.ValidationError({event: [f"unknown event; known: {known}"] for event in unknown})
+            return choices
+
     @extend_schema(
         request=inline_serializer("ChannelsInput", {"match.created": serializers.ListField()}),
         responses=inline_serializer("ChannelsSet", {"match.created": serializers.ListField()}),
         summary="Choose channels per event",
     )
     def put(self, request: Request) -> Response:
-        if not isinstance(request.data, dict) or not all(isinstance(v, list) for v in request.data.values()):
-            raise ValidationFailed("Send an object of event -> list of channels.")
+        choices = self.InputField().run_validation(request.data)
         return Response(
-            services.channels_set(actor=request.actor, organisation=request.actor.organisation, choices=request.data)
+            services.channels_set(actor=request.actor, organisation=request.actor.organisation, choices=choices)
         )
 
 
