@@ -75,6 +75,30 @@ try:
 except ValueError:
     raise ImproperlyConfigured("VIGIL_KEY_ENCRYPTION_KEY must be 64 hex characters (32 bytes)") from None
 
+# Audit keys live outside the database, so whoever can write the database cannot re-chain the trail
+# (MAC key) or forge the checkpoints kept elsewhere (signing key).
+AUDIT_MAC_KEY = _required_in_production(
+    "VIGIL_AUDIT_MAC_KEY",
+    env_str(
+        "VIGIL_AUDIT_MAC_KEY",
+        help="64 hex characters (32 bytes): HMAC key chaining the audit trail. Required in production.",
+    ),
+)
+if not AUDIT_MAC_KEY:
+    AUDIT_MAC_KEY = _local_secret("audit_mac_key", 32, "VIGIL_AUDIT_MAC_KEY")
+AUDIT_SIGNING_KEY = env_str(
+    "VIGIL_AUDIT_SIGNING_KEY",
+    help="64 hex characters: Ed25519 private key signing audit checkpoints. Only `audit_checkpoint` needs it.",
+)
+if not AUDIT_SIGNING_KEY and not PRODUCTION:
+    AUDIT_SIGNING_KEY = _local_secret("audit_signing_key", 32, "VIGIL_AUDIT_SIGNING_KEY")
+for _name, _value in (("VIGIL_AUDIT_MAC_KEY", AUDIT_MAC_KEY), ("VIGIL_AUDIT_SIGNING_KEY", AUDIT_SIGNING_KEY)):
+    try:
+        if _value is not None and len(bytes.fromhex(_value)) != 32:
+            raise ValueError
+    except ValueError:
+        raise ImproperlyConfigured(f"{_name} must be 64 hex characters (32 bytes)") from None
+
 ALLOWED_HOSTS = env_list(
     "ALLOWED_HOSTS",
     "" if PRODUCTION else "127.0.0.1,localhost,testserver",

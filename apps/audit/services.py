@@ -1,4 +1,4 @@
-"""Writing and verifying the hash-chained audit trail."""
+"""Writing and verifying the MAC-chained audit trail."""
 
 import hashlib
 import json
@@ -8,33 +8,67 @@ from typing import Any
 from django.db import connection, models, transaction
 from django.utils import timezone
 
+from apps.audit.chain import GENESIS_HASH, link_holds, mac_key, mac_link
 from apps.audit.models import AuditEvent
 from apps.common.actors import Actor
 
-GENESIS_HASH = "0" * 64
+__all__ = ["GENESIS_HASH", "ChainVerdict", "audit_chain_verify", "audit_log"]
+
 # Arbitrary constant naming the advisory lock that serialises appends to the chain.
 _CHAIN_LOCK_ID = 0x56494731
+ATTRIBUTION_ACTION = "audit.attribution"
 
 
-def _canonical(event: AuditEvent) -> bytes:
-    fields = {
-        "created_at": event.created_at.isoformat(),
-        "organisation_id": event.organisation_id,
-        "actor_user_id": event.actor_user_id,
-        "actor_api_key_id": event.actor_api_key_id,
-        "actor_label": event.actor_label,
-        "session_key_hash": event.session_key_hash,
-        "ip": event.ip,
-        "action": event.action,
-        "object_type": event.object_type,
-        "object_id": event.object_id,
-        "data": event.data,
-    }
-    return json.dumps(fields, sort_keys=True, separators=(",", ":")).encode()
+@dataclass(frozen=True)
+class _Identity:
+    label: str
+    user_id: int | None = None
+    api_key_id: int | None = None
+    session_key_hash: str = ""
+    ip: str | None = None
+
+    @property
+    def names_someone(self) -> bool:
+        return any((self.user_id, self.api_key_id, self.session_key_hash, self.ip))
 
 
-def event_hash(event: AuditEvent) -> str:
-    return hashlib.sha256(event.prev_hash.encode() + _canonical(event)).hexdigest()
+def _identity(actor: Actor) -> _Identity:
+    session_key = actor.session_key or ""
+    return _Identity(
+        label=actor.label,
+        user_id=actor.user.pk if actor.user is not None else None,
+        api_key_id=actor.api_key.pk if actor.api_key is not None else None,
+        session_key_hash=hashlib.sha256(session_key.encode()).hexdigest() if session_key else "",
+        ip=actor.ip,
+    )
+
+
+def _stranger(actor: Actor) -> _Identity:
+    """How an actor appears in a log that is not its own organisation's: by role, never by person or key."""
+    return _Identity(label="counterpart" if actor.organisation is not None else "hub")
+
+
+def _append(*, identity: _Identity, organisation_id: int | None, action: str, object_type: str, object_id: str,
+            data: dict[str, Any]) -> AuditEvent:  # fmt: skip
+    last = AuditEvent.objects.order_by("-id").values_list("hash", flat=True).first()
+    event = AuditEvent(
+        created_at=timezone.now(),
+        organisation_id=organisation_id,
+        actor_user_id=identity.user_id,
+        actor_api_key_id=identity.api_key_id,
+        actor_label=identity.label,
+        session_key_hash=identity.session_key_hash,
+        ip=identity.ip,
+        action=action,
+        object_type=object_type,
+        object_id=object_id,
+        # Round-trip through JSON so the stored value is MACed exactly as it will be re-read.
+        data=json.loads(json.dumps(data, default=str)),
+        prev_hash=last or GENESIS_HASH,
+    )
+    event.hash = mac_link(event)
+    event.save()
+    return event
 
 
 def audit_log(
@@ -45,32 +79,32 @@ def audit_log(
     target: models.Model | None = None,
     data: dict[str, Any] | None = None,
 ) -> AuditEvent:
-    """Append one event; call inside the transaction of the act it records."""
-    if organisation_id is None and actor.organisation is not None:
-        organisation_id = actor.organisation.pk
+    """Append one event to an organisation's log (or the hub's, None); call inside the act's transaction.
+
+    An organisation reads its own log, so an event written into another organisation's log names
+    no person, key, session or IP of the actor. The hub keeps the full attribution in its own log
+    (organisation_id None), in an `audit.attribution` event pointing at the redacted one.
+    """
+    home = actor.organisation.pk if actor.organisation is not None else None
+    if organisation_id is None:
+        organisation_id = home
+    identity = _identity(actor)
     with transaction.atomic():
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
                 cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_CHAIN_LOCK_ID])
-        last = AuditEvent.objects.order_by("-id").values_list("hash", flat=True).first()
-        session_key = actor.session_key or ""
-        event = AuditEvent(
-            created_at=timezone.now(),
-            organisation_id=organisation_id,
-            actor_user_id=actor.user.pk if actor.user is not None else None,
-            actor_api_key_id=actor.api_key.pk if actor.api_key is not None else None,
-            actor_label=actor.label,
-            session_key_hash=hashlib.sha256(session_key.encode()).hexdigest() if session_key else "",
-            ip=actor.ip,
-            action=action,
-            object_type=target._meta.label_lower if target is not None else "",
-            object_id=str(target.pk) if target is not None else "",
-            # Round-trip through JSON so the stored value hashes exactly as it will be re-read.
-            data=json.loads(json.dumps(data or {}, default=str)),
-            prev_hash=last or GENESIS_HASH,
-        )
-        event.hash = event_hash(event)
-        event.save()
+        object_type = target._meta.label_lower if target is not None else ""
+        object_id = str(target.pk) if target is not None else ""
+        if organisation_id == home:
+            return _append(identity=identity, organisation_id=organisation_id, action=action,
+                           object_type=object_type, object_id=object_id, data=data or {})  # fmt: skip
+        event = _append(identity=_stranger(actor), organisation_id=organisation_id, action=action,
+                        object_type=object_type, object_id=object_id, data=data or {})  # fmt: skip
+        if identity.names_someone:
+            _append(identity=identity, organisation_id=None, action=ATTRIBUTION_ACTION,
+                    object_type=AuditEvent._meta.label_lower, object_id=str(event.pk),
+                    data={"organisation_id": organisation_id, "action": action,
+                          "actor_organisation_id": home})  # fmt: skip
     return event
 
 
@@ -87,13 +121,14 @@ class ChainVerdict:
 
 def audit_chain_verify() -> ChainVerdict:
     """Walk the chain in id order; name the first event whose link or content does not hold."""
+    key = mac_key()
     previous = GENESIS_HASH
     checked = 0
     for event in AuditEvent.objects.order_by("id").iterator(chunk_size=2000):
         if event.prev_hash != previous:
             return ChainVerdict(checked, event.pk, "its prev_hash does not match the event before it")
-        if event_hash(event) != event.hash:
-            return ChainVerdict(checked, event.pk, "its content does not match its hash")
+        if not link_holds(event, event.hash, key):
+            return ChainVerdict(checked, event.pk, "its content does not match its MAC")
         previous = event.hash
         checked += 1
     return ChainVerdict(checked)

@@ -1,10 +1,11 @@
-"""The audit trail is hash-chained, append-only on PostgreSQL, and tampering is caught."""
+"""The audit trail is MAC-chained under a key outside the database, append-only, and tampering is caught."""
 
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import DatabaseError, connection, transaction
 
+from apps.audit.chain import mac_link, sha256_link
 from apps.audit.models import AuditEvent
 from apps.audit.services import GENESIS_HASH, audit_chain_verify, audit_log
 from apps.common.actors import SYSTEM
@@ -56,9 +57,28 @@ def test_verify_names_the_event_after_a_deleted_one() -> None:
     assert "prev_hash" in verdict.reason
 
 
+@pytest.mark.parametrize("relink", [sha256_link, lambda event: mac_link(event, b"guessed key".ljust(32, b"\0"))])
+def test_a_database_writer_without_the_mac_key_cannot_rewrite_and_rechain_an_event(relink) -> None:
+    *_, last = _three_events()
+    last.data = {"n": 99}
+    _tamper("UPDATE audit_auditevent SET data = %s, hash = %s WHERE id = %s", ['{"n": 99}', relink(last), last.pk])
+    verdict = audit_chain_verify()
+    assert verdict.broken_id == last.pk
+    assert "MAC" in verdict.reason
+
+
+def test_the_chain_only_verifies_under_the_key_it_was_written_with(settings) -> None:
+    _three_events()
+    settings.AUDIT_MAC_KEY = "cd" * 32
+    assert audit_chain_verify().broken_id is not None
+
+
 @pytest.mark.postgres_only
-@pytest.mark.parametrize("statement", ["UPDATE audit_auditevent SET action = 'x'", "DELETE FROM audit_auditevent"])
-def test_postgresql_refuses_updates_and_deletes(statement: str) -> None:
+@pytest.mark.parametrize(
+    "statement",
+    ["UPDATE audit_auditevent SET action = 'x'", "DELETE FROM audit_auditevent", "TRUNCATE audit_auditevent"],
+)
+def test_postgresql_refuses_updates_deletes_and_truncation(statement: str) -> None:
     _three_events()
     with pytest.raises(DatabaseError, match="append-only"), transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(statement)

@@ -17,10 +17,12 @@ PRODUCTION_ENV = {
     "VIGIL_ENV": "production",
     "SECRET_KEY": secrets.token_urlsafe(50),
     "VIGIL_KEY_ENCRYPTION_KEY": "ab" * 32,
+    "VIGIL_AUDIT_MAC_KEY": "cd" * 32,
     "DATABASE_URL": "postgres://vigil:pw@postgres:5432/vigil",
     "REDIS_URL": "redis://redis:6379/0",
     "ALLOWED_HOSTS": "hub.example.org",
     "POSTGRES_PASSWORD": "pw",
+    "POSTGRES_APP_PASSWORD": "app-pw",
 }
 
 
@@ -56,7 +58,9 @@ def test_check_deploy_is_clean_in_production_mode() -> None:
     assert "no issues" in result.stdout
 
 
-@pytest.mark.parametrize("missing", ["SECRET_KEY", "VIGIL_KEY_ENCRYPTION_KEY", "DATABASE_URL", "REDIS_URL"])
+@pytest.mark.parametrize(
+    "missing", ["SECRET_KEY", "VIGIL_KEY_ENCRYPTION_KEY", "VIGIL_AUDIT_MAC_KEY", "DATABASE_URL", "REDIS_URL"]
+)
 def test_production_refuses_to_start_without_a_required_variable(missing: str) -> None:
     env = {key: value for key, value in PRODUCTION_ENV.items() if key != missing}
     result = _manage("check", env=env)
@@ -70,7 +74,11 @@ def test_compose_runs_web_worker_beat_postgres_and_redis(compose: dict) -> None:
     assert services["web"]["command"][:2] == ["gunicorn", "hub.wsgi"]
     assert services["worker"]["command"][:4] == ["celery", "-A", "hub", "worker"]
     assert services["beat"]["command"][:4] == ["celery", "-A", "hub", "beat"]
-    assert services["migrate"]["command"] == ["python", "manage.py", "migrate", "--noinput"]
+    assert services["migrate"]["command"] == [
+        "sh",
+        "-c",
+        "python manage.py migrate --noinput && python manage.py db_app_role vigil_app",
+    ]
 
 
 @pytest.mark.parametrize("service", ["web", "worker", "beat", "migrate"])
@@ -88,13 +96,27 @@ def test_compose_gives_each_hub_process_a_valid_production_environment(compose: 
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-def test_compose_credentials_for_postgres_agree_with_the_hub(compose: dict) -> None:
-    postgres = compose["services"]["postgres"]["environment"]
-    url = compose["services"]["web"]["environment"]["DATABASE_URL"]
-    assert (
-        url
-        == f"postgres://{postgres['POSTGRES_USER']}:{postgres['POSTGRES_PASSWORD']}@postgres:5432/{postgres['POSTGRES_DB']}"
-    )
+def test_compose_migrates_as_the_owner_and_runs_the_hub_as_the_restricted_app_role(compose: dict) -> None:
+    services = compose["services"]
+    postgres = services["postgres"]["environment"]
+    database = f"@postgres:5432/{postgres['POSTGRES_DB']}"
+    owner = f"postgres://{postgres['POSTGRES_USER']}:{postgres['POSTGRES_PASSWORD']}{database}"
+    app = f"postgres://{postgres['VIGIL_APP_DB_USER']}:{postgres['VIGIL_APP_DB_PASSWORD']}{database}"
+    assert postgres["VIGIL_APP_DB_USER"] != postgres["POSTGRES_USER"]
+    assert services["migrate"]["environment"]["DATABASE_URL"] == owner
+    for service in ("web", "worker", "beat"):
+        assert services[service]["environment"]["DATABASE_URL"] == app, service
+    assert services["migrate"]["command"][-1].endswith(f"db_app_role {postgres['VIGIL_APP_DB_USER']}")
+
+
+def test_compose_creates_the_app_role_when_postgres_first_starts(compose: dict) -> None:
+    mounts = {mount.split(":")[1]: mount.split(":")[0] for mount in compose["services"]["postgres"]["volumes"]}
+    script = mounts["/docker-entrypoint-initdb.d/10-app-role.sh"]
+    text = (ROOT / script).read_text()
+    assert "CREATE ROLE :\"app_user\" LOGIN PASSWORD :'app_password'" in text
+    assert "$VIGIL_APP_DB_USER" in text
+    assert "$VIGIL_APP_DB_PASSWORD" in text
+    assert "SUPERUSER" not in text.replace("NOSUPERUSER", "")
 
 
 def test_the_readme_documents_every_environment_variable() -> None:
