@@ -1,6 +1,8 @@
 """Django admin for hub administrators: lifecycle actions go through the services."""
 
 from django.contrib import admin, messages
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AbstractBaseUser, Group
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
@@ -86,3 +88,47 @@ class ApiKeyAdmin(admin.ModelAdmin):
         actor = request_actor(request)
         for api_key in queryset:
             services.api_key_revoke(actor=actor, api_key=api_key)
+
+
+# The stock user and group admins edit people, passwords, staff flags and permissions with no audit
+# event; people are created with `manage.py create_user` and changed here only through services.
+User = get_user_model()
+for _model in (User, Group):
+    if admin.site.is_registered(_model):
+        admin.site.unregister(_model)
+
+
+def _activation_action(active: bool, description: str):
+    @admin.action(description=description)
+    def action(modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet[AbstractBaseUser]) -> None:
+        actor = request_actor(request)
+        for user in queryset:
+            try:
+                services.user_set_active(actor=actor, user=user, active=active, reason="hub admin")
+            except VigilError as exc:
+                modeladmin.message_user(request, f"{user}: {exc.detail}", messages.WARNING)
+
+    action.__name__ = "reactivate_users" if active else "deactivate_users"
+    return action
+
+
+@admin.register(User)
+class PersonAdmin(admin.ModelAdmin):
+    list_display = ("username", "email", "membership__organisation", "membership__role", "is_active", "is_staff",
+                    "last_login")  # fmt: skip
+    list_filter = ("is_active", "is_staff", "membership__role")
+    search_fields = ("username", "email")
+    fields = ("username", "email", "is_active", "is_staff", "last_login", "date_joined")
+    actions = [
+        _activation_action(False, "Deactivate selected people"),
+        _activation_action(True, "Reactivate selected people"),
+    ]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # `manage.py create_user`, which is audited
+
+    def has_change_permission(self, request: HttpRequest, obj: AbstractBaseUser | None = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: AbstractBaseUser | None = None) -> bool:
+        return False  # deactivate instead: the audit trail refers to them

@@ -215,6 +215,27 @@ def membership_change_role(*, actor: Actor, membership: Membership, role: str) -
     return membership
 
 
+@transaction.atomic
+def user_set_active(*, actor: Actor, user: AbstractBaseUser, active: bool, reason: str = "") -> AbstractBaseUser:
+    """Deactivate (no sign-in, sessions refused) or reactivate a person; a no-op when already so."""
+    User = get_user_model()
+    user = User.objects.select_for_update(of=("self",)).select_related("membership").get(pk=user.pk)
+    if user.pk == getattr(actor.user, "pk", None) and not active:
+        raise PermissionRefused("You cannot deactivate yourself.")
+    if user.is_active != active:
+        user.is_active = active
+        user.save(update_fields=["is_active"])
+        membership = getattr(user, "membership", None)
+        audit_log(
+            actor=actor,
+            action="user.reactivated" if active else "user.deactivated",
+            organisation_id=membership.organisation_id if membership else None,
+            target=user,
+            data={"username": user.get_username(), "reason": reason},
+        )
+    return user
+
+
 def scopes_parse(scopes: list[str] | str) -> list[str]:
     items = scopes.split(",") if isinstance(scopes, str) else scopes
     cleaned = sorted({item.strip() for item in items if item.strip()})
