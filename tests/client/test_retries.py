@@ -105,7 +105,7 @@ def test_an_unreachable_hub_is_retried_then_reported() -> None:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]  # closed again on leaving: nothing listens there
     hub = Hub(f"http://127.0.0.1:{port}", "vigil_x_y", retry=RetryPolicy(total_seconds=0.3, first_delay=0.05))
-    with pytest.raises(HubError, match="Gave up after .*cannot reach the hub"):
+    with pytest.raises(HubError, match=r"Gave up after .*cannot reach the hub"):
         hub.organisation()
 
 

@@ -57,7 +57,8 @@ def test_a_broker_outage_in_a_plain_django_view_is_a_503_too(settings) -> None:
     request = RequestFactory().get("/api/v1/anything")
     response = ServiceUnavailableMiddleware(lambda r: None).process_exception(request, BrokerError("refused"))
     _assert_unavailable(response)
-    page = ServiceUnavailableMiddleware(lambda r: None).process_exception(RequestFactory().get("/admin/"), BrokerError())
+    admin = RequestFactory().get("/admin/")
+    page = ServiceUnavailableMiddleware(lambda r: None).process_exception(admin, BrokerError())
     assert page.status_code == 503 and "Retry-After" in page
 
 
