@@ -4,6 +4,7 @@ from django.urls import path, re_path
 from drf_spectacular.views import SpectacularAPIView
 
 from apps.audit.api import views as audit
+from apps.common import public_ids  # noqa: F401  (registers the <pid:...> converter)
 from apps.common.docs import api_docs
 from apps.common.problems import api_not_found
 from apps.matching.api import disclosures
@@ -26,9 +27,9 @@ urlpatterns = [
     path("oprf/keys", oprf.OprfKeyListApi.as_view(), name="oprf-keys"),
     path("oprf/evaluate", oprf.OprfEvaluateApi.as_view(), name="oprf-evaluate"),
     path("reports", indicators.ReportListApi.as_view(), name="reports"),
-    path("reports/<int:report_id>", indicators.ReportDetailApi.as_view(), name="report"),
+    path("reports/<pid:report_id>", indicators.ReportDetailApi.as_view(), name="report"),
     path("matches", matching.MatchListApi.as_view(), name="matches"),
-    path("matches/<int:match_id>", matching.MatchDetailApi.as_view(), name="match"),
+    path("matches/<pid:match_id>", matching.MatchDetailApi.as_view(), name="match"),
     path("screen", matching.ScreenApi.as_view(), name="screen"),
     path("notifications", routing.NotificationListApi.as_view(), name="notifications"),
     path("notifications/<int:notification_id>/read", routing.NotificationMarkApi.as_view(), name="notification-read"),
@@ -47,12 +48,12 @@ urlpatterns = [
         name="webhook-delivery-resend",
     ),
     path("disclosures", disclosures.DisclosureListApi.as_view(), name="disclosures"),
-    path("disclosures/<int:disclosure_id>", disclosures.DisclosureDetailApi.as_view(), name="disclosure"),
+    path("disclosures/<pid:disclosure_id>", disclosures.DisclosureDetailApi.as_view(), name="disclosure"),
     path(
-        "disclosures/<int:disclosure_id>/approve", disclosures.DisclosureAnswerApi.as_view(), name="disclosure-approve"
+        "disclosures/<pid:disclosure_id>/approve", disclosures.DisclosureAnswerApi.as_view(), name="disclosure-approve"
     ),
     path(
-        "disclosures/<int:disclosure_id>/refuse",
+        "disclosures/<pid:disclosure_id>/refuse",
         disclosures.DisclosureAnswerApi.as_view(approve=False),
         name="disclosure-refuse",
     ),

@@ -64,6 +64,9 @@ class Report(models.Model):
     status = models.CharField(max_length=16, choices=ReportStatus.choices, default=ReportStatus.ACTIVE)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
+    # When the report last became active (created, or re-reported after it ended); corrections keep it.
+    # What others see of its arrival comes from this alone, never from when some match happened to form.
+    active_since = models.DateTimeField(default=timezone.now)
     ended_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

@@ -5,10 +5,18 @@ from collections.abc import Mapping
 from django.db.models import QuerySet
 
 from apps.common.errors import NotFound
-from apps.indicators.models import Report
-from apps.organisations.models import Organisation
+from apps.indicators.models import Report, ReportStatus
+from apps.organisations.models import Organisation, OrganisationStatus
 
 _FILTERS = ("status", "category", "namespace", "key_id", "token")
+
+
+def standing_reports() -> QuerySet[Report]:
+    """Reports that count for matching, screening and alerts: active, by an active organisation.
+
+    A suspended organisation's reports stand again, unchanged, once it is reinstated.
+    """
+    return Report.objects.filter(status=ReportStatus.ACTIVE, organisation__status=OrganisationStatus.ACTIVE)
 
 
 def report_list_visible_to(*, organisation: Organisation, filters: Mapping[str, str] | None = None) -> QuerySet[Report]:

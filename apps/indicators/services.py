@@ -92,10 +92,18 @@ def reports_store(
     mine = Report.objects.filter(
         organisation=organisation, key_id__in={k for k, _ in pairs}, token__in={t for _, t in pairs}
     )
-    existing = set(mine.values_list("key_id", "token"))
+    before = {(key_id, token): status for key_id, token, status in mine.values_list("key_id", "token", "status")}
+    existing = set(before)
     Report.objects.bulk_create(
         [
-            Report(organisation=organisation, **row, status=ReportStatus.ACTIVE, created_at=now, updated_at=now)
+            Report(
+                organisation=organisation,
+                **row,
+                status=ReportStatus.ACTIVE,
+                created_at=now,
+                updated_at=now,
+                active_since=now,
+            )
             for row in rows
         ],
         update_conflicts=True,
@@ -103,6 +111,8 @@ def reports_store(
         update_fields=[*_ITEM_FIELDS, *POLICY_FIELDS, "status", "updated_at", "ended_at"],
     )
     ids = {(key_id, token): pk for pk, key_id, token in mine.values_list("id", "key_id", "token")}
+    revived = [ids[pair] for pair in pairs if before.get(pair, ReportStatus.ACTIVE) != ReportStatus.ACTIVE]
+    Report.objects.filter(pk__in=revived).update(active_since=now)
     return ids, existing
 
 

@@ -14,9 +14,10 @@ from django.utils import timezone
 from apps.audit.services import audit_log
 from apps.common.actors import SYSTEM, Actor
 from apps.common.errors import Conflict, NotFound, PermissionRefused, ValidationFailed
+from apps.common.public_ids import internal_id, public_id
 from apps.indicators.models import ReportStatus, Visibility
 from apps.matching.models import DisclosureRequest, DisclosureStatus, LegalBasis, MatchParticipant
-from apps.matching.visibility import may_see
+from apps.matching.visibility import may_see, participant_handle
 from apps.organisations.models import Organisation
 from apps.routing.models import Event, Notification
 from apps.routing.services import deliver_notifications
@@ -40,10 +41,12 @@ def disclosure_view(request: DisclosureRequest, viewer: Organisation) -> dict[st
     """The request as one of its two parties sees it; contacts only once approved."""
     incoming = request.target_id == viewer.pk
     view: dict[str, Any] = {
-        "id": request.pk,
+        "id": public_id("disclosure", request.pk),
         "direction": "incoming" if incoming else "outgoing",
-        "match": request.match_id,
-        "participant": request.target_report_id,
+        "match": public_id("match", request.match_id),
+        # The requester names the counterpart by its own handle; the one asked sees its own report.
+        "participant": participant_handle(request.target_report_id, request.requester_id) if not incoming else None,
+        "report": public_id("report", request.target_report_id) if incoming else None,
         "legal_basis": request.legal_basis,
         "message": request.message,
         "status": request.status,
@@ -70,18 +73,25 @@ def _notify(organisation: Organisation, event: str, request: DisclosureRequest) 
 
 @transaction.atomic
 def disclosure_request(
-    *, actor: Actor, match_id: int, participant: int, legal_basis: str, message: str
+    *, actor: Actor, match_id: str, participant: str, legal_basis: str, message: str
 ) -> DisclosureRequest:
+    """Ask the anonymous counterpart the requester knows as `participant` in match `match_id` (public ids)."""
     requester = actor.organisation
     if legal_basis not in LegalBasis.values:
         raise ValidationFailed(f"legal_basis must be one of {', '.join(LegalBasis.values)}.")
     if not message.strip():
         raise ValidationFailed("Say why you ask: message must not be empty.")
-    own = MatchParticipant.objects.filter(match_id=match_id, organisation=requester, active=True).exists()
-    target = (
-        MatchParticipant.objects.filter(match_id=match_id, report_id=participant, active=True)
-        .select_related("report__organisation")
-        .first()
+    match_pk = internal_id("match", match_id)
+    own = MatchParticipant.objects.filter(match_id=match_pk, organisation=requester, active=True).exists()
+    target = next(
+        (
+            candidate
+            for candidate in MatchParticipant.objects.filter(match_id=match_pk, active=True).select_related(
+                "report__organisation"
+            )
+            if participant_handle(candidate.report_id, requester.pk) == participant
+        ),
+        None,
     )
     # Only an anonymous counterpart the requester can actually see may be asked; anything else
     # is answered as if it did not exist.
@@ -99,7 +109,7 @@ def disclosure_request(
     ).exists():
         raise Conflict("You already have a pending request to this counterpart.")
     request = DisclosureRequest.objects.create(
-        match_id=match_id,
+        match_id=match_pk,
         requester=requester,
         target_report=target.report,
         target=target.report.organisation,

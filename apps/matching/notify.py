@@ -5,22 +5,21 @@ Every payload is computed from what the visibility rules let its recipient see; 
 """
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from typing import Any
 
 from django.utils import timezone
 
-from apps.indicators.models import Report, ReportStatus
+from apps.common.public_ids import public_id
+from apps.indicators.selectors import standing_reports
 from apps.matching.locks import TokenPair
 from apps.matching.models import Match, MatchStatus, ToldAbout
-from apps.matching.selectors import match_view, match_with_participants
+from apps.matching.selectors import match_view, match_with_participants, visible_counterparts
 from apps.matching.sync import MatchChanges
-from apps.matching.visibility import counterpart_view
+from apps.matching.visibility import counterpart_view, participant_handle
 from apps.organisations.models import Organisation
 from apps.routing.models import Event, Notification
 from apps.routing.services import deliver_notifications
-
-_SILENCED = (MatchStatus.QUARANTINED, MatchStatus.DISMISSED)
 
 
 def _notify(organisation_id: int, event: str, match: Match | None, payload: dict[str, Any]) -> Notification:
@@ -32,23 +31,27 @@ def notify_match_changes(*, changes: MatchChanges) -> int:
     match_ids = set(changes.created) | set(changes.joined)
     if not match_ids:
         return 0
-    matches = Match.objects.filter(pk__in=match_ids).exclude(status__in=_SILENCED)
-    created = set(changes.created)
-    return _notify_matches(
-        matches, event_for=lambda match: Event.MATCH_CREATED if match.pk in created else Event.MATCH_JOINED
-    )
+    return _notify_matches(Match.objects.filter(pk__in=match_ids).exclude(status=MatchStatus.DISMISSED))
 
 
 def notify_match_released(*, match: Match) -> int:
     """After a quarantine is released, the notifications it held back go out."""
-    return _notify_matches(Match.objects.filter(pk=match.pk), event_for=lambda _: Event.MATCH_CREATED)
+    return _notify_matches(Match.objects.filter(pk=match.pk))
 
 
-def _notify_matches(matches: Iterable[Match], event_for: Callable[[Match], str]) -> int:
+def _notify_matches(matches: Iterable[Match]) -> int:
+    """For each participant, the counterparts it may see and was not yet told of.
+
+    Whether that is a new match or a joined one is the recipient's own history: a match it had
+    heard nothing of is new to it, however long hidden reporters had made it exist. A match the
+    recipient sees as quarantined waits for release.
+    """
     matches = list(match_with_participants().filter(pk__in=[match.pk for match in matches]))
-    told = defaultdict(set)
-    for recipient_id, report_id in ToldAbout.objects.filter(match__in=matches).values_list("recipient_id", "report_id"):
-        told[recipient_id].add(report_id)
+    told: dict[tuple[int, int], set[int]] = defaultdict(set)  # (recipient, match) -> report ids
+    for recipient_id, match_id, report_id in ToldAbout.objects.filter(match__in=matches).values_list(
+        "recipient_id", "match_id", "report_id"
+    ):
+        told[(recipient_id, match_id)].add(report_id)
     notifications: list[Notification] = []
     told_rows: list[ToldAbout] = []
     for match in matches:
@@ -57,14 +60,18 @@ def _notify_matches(matches: Iterable[Match], event_for: Callable[[Match], str])
                 continue
             viewer = participant.report.organisation
             view = match_view(match, viewer)
-            if view is None:
+            if view is None or view["quarantined"]:
                 continue
-            new = [c for c in view["counterparts"] if c["participant"] not in told[viewer.pk]]
-            if not new:
+            heard = told[(viewer.pk, match.pk)]
+            new_ids = [p.report_id for p in visible_counterparts(match, viewer) if p.report_id not in heard]
+            if not new_ids:
                 continue
-            notifications.append(_notify(viewer.pk, event_for(match), match, {**view, "new_counterparts": new}))
-            told_rows += [ToldAbout(recipient_id=viewer.pk, report_id=c["participant"], match=match) for c in new]
-            told[viewer.pk].update(c["participant"] for c in new)
+            handles = {participant_handle(report_id, viewer.pk) for report_id in new_ids}
+            new = [counterpart for counterpart in view["counterparts"] if counterpart["participant"] in handles]
+            event = Event.MATCH_JOINED if heard else Event.MATCH_CREATED
+            notifications.append(_notify(viewer.pk, event, match, {**view, "new_counterparts": new}))
+            told_rows += [ToldAbout(recipient_id=viewer.pk, report_id=report_id, match=match) for report_id in new_ids]
+            heard.update(new_ids)
     Notification.objects.bulk_create(notifications)
     ToldAbout.objects.bulk_create(told_rows, ignore_conflicts=True)
     deliver_notifications(notifications)
@@ -79,7 +86,12 @@ def notify_reports_ended(*, report_ids: Iterable[int], reason: str) -> int:
             row.recipient_id,
             Event.MATCH_RETRACTED,
             row.match,
-            {"match": row.match_id, "participant": row.report_id, "reason": reason, "category": row.report.category},
+            {
+                "match": public_id("match", row.match_id),
+                "participant": participant_handle(row.report_id, row.recipient_id),
+                "reason": reason,
+                "category": row.report.category,
+            },
         )
         for row in rows
     ]
@@ -101,11 +113,15 @@ def notify_reports_corrected(*, report_ids: Iterable[int]) -> int:
     for row in rows:
         view = counterpart_view(row.report, row.recipient)
         if view is None:  # the new policy hides it from this party: for them it is withdrawn
-            payload = {"match": row.match_id, "participant": row.report_id, "reason": "policy changed"}
+            payload = {
+                "match": public_id("match", row.match_id),
+                "participant": participant_handle(row.report_id, row.recipient_id),
+                "reason": "policy changed",
+            }
             notifications.append(_notify(row.recipient_id, Event.MATCH_RETRACTED, row.match, payload))
             row.delete()
             continue
-        payload = {"match": row.match_id, "counterpart": view.as_dict()}
+        payload = {"match": public_id("match", row.match_id), "counterpart": view.as_dict()}
         notifications.append(_notify(row.recipient_id, Event.MATCH_CORRECTED, row.match, payload))
     Notification.objects.bulk_create(notifications)
     deliver_notifications(notifications)
@@ -115,12 +131,11 @@ def notify_reports_corrected(*, report_ids: Iterable[int]) -> int:
 def notify_sightings(*, screener: Organisation, pairs: Iterable[TokenPair], visibility: str) -> int:
     """Alert the reporters of screened tokens who asked for it; the screener shows itself only as it chose."""
     pairs = set(pairs)
-    reports = Report.objects.filter(
-        key_id__in={key for key, _ in pairs},
-        token__in={token for _, token in pairs},
-        status=ReportStatus.ACTIVE,
-        sighting_alerts=True,
-    ).exclude(organisation=screener)
+    reports = (
+        standing_reports()
+        .filter(key_id__in={key for key, _ in pairs}, token__in={token for _, token in pairs}, sighting_alerts=True)
+        .exclude(organisation=screener)
+    )
     screener_view: dict[str, Any] = {"sector": screener.sector, "jurisdiction": screener.jurisdiction}
     if visibility == "named":
         screener_view["organisation"] = {"name": screener.name, "slug": screener.slug}
@@ -131,7 +146,7 @@ def notify_sightings(*, screener: Organisation, pairs: Iterable[TokenPair], visi
             Event.SIGHTING,
             None,
             {
-                "report": report.pk,
+                "report": public_id("report", report.pk),
                 "key_id": report.key_id,
                 "token": report.token,
                 "screened_by": screener_view,

@@ -9,6 +9,7 @@ from django.db import transaction
 from apps.audit.services import audit_log
 from apps.common.actors import Actor
 from apps.common.errors import ValidationFailed
+from apps.common.public_ids import public_id
 from apps.indicators.models import Report, ReportStatus
 from apps.indicators.services import MAX_BATCH, reports_due_for_expiry, reports_end, reports_store, reports_validate
 from apps.matching.locks import tokens_lock
@@ -58,7 +59,7 @@ def report_submit(*, actor: Actor, items: list[dict[str, Any]], policy: dict[str
         reports=[
             {
                 "index": index,
-                "id": ids[pair],
+                "id": public_id("report", ids[pair]),
                 "token": pair[1],
                 "result": "updated" if pair in existing else "created",
                 "matched": pair in matched,
@@ -82,7 +83,7 @@ def _end(*, actor: Actor, reports: list[Report], status: str, action: str) -> No
             actor=actor,
             action=action,
             organisation_id=reports[0].organisation_id,
-            data={"reports": ended_ids[:1000], "count": len(ended_ids)},
+            data={"reports": [public_id("report", pk) for pk in ended_ids[:1000]], "count": len(ended_ids)},
         )
 
 

@@ -1,14 +1,18 @@
 """Matches and screening answers, as the calling organisation may see them."""
 
+import itertools
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.conf import settings
 from django.db.models import Prefetch, Q, QuerySet
 
 from apps.common.errors import NotFound
-from apps.indicators.models import Report, ReportStatus
+from apps.common.public_ids import internal_id, public_id
+from apps.indicators.models import Report
+from apps.indicators.selectors import standing_reports
 from apps.matching.locks import TokenPair
 from apps.matching.models import DisclosureRequest, Match, MatchParticipant, MatchStatus
 from apps.matching.visibility import counterpart_view, may_see
@@ -34,62 +38,88 @@ def match_candidates_for(*, organisation: Organisation) -> QuerySet[Match]:
     )
 
 
+def visible_counterparts(match: Match, viewer: Organisation) -> list[MatchParticipant]:
+    """The match's other active participants whose reports `viewer` may see (participants prefetched)."""
+    return [
+        participant
+        for participant in match.participants.all()
+        if participant.active and participant.organisation_id != viewer.pk and may_see(participant.report, viewer)
+    ]
+
+
 def match_view(match: Match, viewer: Organisation) -> dict[str, Any] | None:
-    """The match as `viewer` may see it, or None when no other participant is visible to it."""
-    own = None
-    counterparts = []
-    for participant in match.participants.all():
-        if not participant.active:
-            continue
-        if participant.organisation_id == viewer.pk:
-            own = participant.report
-            continue
-        view = counterpart_view(participant.report, viewer)
-        if view is not None:
-            counterparts.append(view.as_dict())
-    if own is None or not counterparts:
+    """The match as `viewer` may see it, or None when no other participant is visible to it.
+
+    Everything here comes from the viewer's own participation and the counterparts it may see: the
+    dates are those of their reports' arrivals and changes, and flood control shows as quarantine
+    only when the visible reporters alone are enough to trigger it.
+    """
+    own = next((p for p in match.participants.all() if p.active and p.organisation_id == viewer.pk), None)
+    visible = visible_counterparts(match, viewer)
+    if own is None or not visible:
         return None
+    # Quarantine shows only if the reporters this viewer sees would have tripped flood control
+    # themselves; otherwise it would count the reporters it may not see.
+    quarantined = match.status == MatchStatus.QUARANTINED and 1 + len(visible) >= settings.VIGIL_FLOOD_THRESHOLD
+    arrivals = [participant.joined_at for participant in visible]
     return {
-        "id": match.pk,
+        "id": public_id("match", match.pk),
         "key_id": match.key_id,
         "token": match.token,
-        "status": match.status,
-        "quarantined": match.status == MatchStatus.QUARANTINED,
-        "created_at": match.created_at,
-        "updated_at": match.updated_at,
-        "own_report": {"id": own.pk, "category": own.category, "visibility": own.visibility},
-        "counterparts": counterparts,
+        "status": MatchStatus.QUARANTINED if quarantined else MatchStatus.ACTIVE,
+        "quarantined": quarantined,
+        "created_at": max(own.joined_at, min(arrivals)),
+        "updated_at": max(participant.report.updated_at for participant in [own, *visible]),
+        "own_report": {
+            "id": public_id("report", own.report_id),
+            "category": own.report.category,
+            "visibility": own.report.visibility,
+        },
+        "counterparts": [counterpart_view(participant.report, viewer).as_dict() for participant in visible],
     }
 
 
-def match_get_visible_to(*, organisation: Organisation, match_id: int) -> dict[str, Any]:
-    match = match_candidates_for(organisation=organisation).filter(pk=match_id).first()
+def match_get_visible_to(*, organisation: Organisation, match_id: str) -> dict[str, Any]:
+    match = match_candidates_for(organisation=organisation).filter(pk=internal_id("match", match_id)).first()
     view = match_view(match, organisation) if match is not None else None
     if view is None:
         raise NotFound("No such match.")
     return view
 
 
-def match_page_visible_to(*, organisation: Organisation, before_id: int | None, limit: int) -> list[dict[str, Any]]:
-    """Up to `limit` visible matches with ids below `before_id`, newest first.
+def match_page_visible_to(*, organisation: Organisation, before: str | None, limit: int) -> list[dict[str, Any]]:
+    """Up to `limit` visible matches after the match `before` (a public id), most recently reported first.
 
-    Visibility depends on each counterpart's policy, so candidates are read in chunks and
-    filtered here; the cursor is a match id, stable while matches are added.
+    The order is that of the organisation's own reports' arrival (then token), which no other
+    member's report can move. Visibility depends on each counterpart's policy, so candidates are
+    read in chunks and filtered here.
     """
+    mine = MatchParticipant.objects.filter(organisation=organisation, active=True).exclude(
+        match__status=MatchStatus.DISMISSED
+    )
+    if before is not None:
+        last = mine.filter(match_id=internal_id("match", before)).select_related("match").first()
+        if last is None:
+            raise NotFound("No such match to page after.")
+        mine = mine.filter(
+            Q(joined_at__lt=last.joined_at)
+            | Q(joined_at=last.joined_at, match__key_id__gt=last.match.key_id)
+            | Q(joined_at=last.joined_at, match__key_id=last.match.key_id, match__token__gt=last.match.token)
+        )
+    ordered = mine.order_by("-joined_at", "match__key_id", "match__token").values_list("match_id", flat=True)
     views: list[dict[str, Any]] = []
-    candidates = match_candidates_for(organisation=organisation).distinct()
-    while len(views) < limit:
-        chunk_query = candidates if before_id is None else candidates.filter(pk__lt=before_id)
-        chunk = list(chunk_query[: max(limit * 2, 50)])
-        if not chunk:
+    chunk_size = max(limit * 2, 50)
+    for start in itertools.count(0, chunk_size):
+        ids = list(ordered[start : start + chunk_size])
+        if not ids:
             break
-        for match in chunk:
-            view = match_view(match, organisation)
+        matches = {match.pk: match for match in match_with_participants().filter(pk__in=ids)}
+        for match_id in ids:
+            view = match_view(matches[match_id], organisation)
             if view is not None:
                 views.append(view)
                 if len(views) == limit:
-                    break
-        before_id = chunk[-1].pk if len(views) < limit else views[-1]["id"]
+                    return views
     return views
 
 
@@ -107,13 +137,15 @@ class ScreenResult:
 
 
 def screen_lookup(*, organisation: Organisation, pairs: Iterable[TokenPair]) -> list[ScreenResult]:
-    """What the screener may know of each token: nothing at all of silent or out-of-audience reports."""
+    """What the screener may know of each token: nothing at all of silent or out-of-audience reports.
+
+    Even the match status is the screener's: a match shows only when the reports it may see (its own
+    included) make one, never because a hidden reporter completes it.
+    """
     pairs = list(pairs)
     wanted = set(pairs)
     reports: dict[TokenPair, list[Report]] = defaultdict(list)
-    query = Report.objects.filter(
-        key_id__in={key for key, _ in pairs}, token__in={token for _, token in pairs}, status=ReportStatus.ACTIVE
-    )
+    query = standing_reports().filter(key_id__in={key for key, _ in pairs}, token__in={token for _, token in pairs})
     for report in query.select_related("organisation"):
         if (report.key_id, report.token) in wanted:
             reports[(report.key_id, report.token)].append(report)
@@ -137,18 +169,28 @@ def screen_lookup(*, organisation: Organisation, pairs: Iterable[TokenPair]) -> 
             seen = [report.first_seen or report.created_at for report in visible]
             result.first_seen = min(seen)
             result.counterparts = [counterpart_view(report, organisation).as_dict() for report in visible]
-            result.match_status = statuses.get((key_id, token))
+            result.match_status = _seen_match_status(
+                statuses.get((key_id, token)), result.organisations + result.reported_by_you
+            )
         results.append(result)
     return results
+
+
+def _seen_match_status(status: str | None, reporters_seen: int) -> str | None:
+    if status not in (MatchStatus.ACTIVE, MatchStatus.QUARANTINED) or reporters_seen < 2:
+        return None
+    if status == MatchStatus.QUARANTINED and reporters_seen >= settings.VIGIL_FLOOD_THRESHOLD:
+        return MatchStatus.QUARANTINED
+    return MatchStatus.ACTIVE
 
 
 def screen_reported_pairs(pairs: Iterable[TokenPair]) -> list[TokenPair]:
     """Screened tokens that any organisation has actively reported (sightings are kept only for those)."""
     pairs = list(pairs)
     reported = set(
-        Report.objects.filter(
-            key_id__in={key for key, _ in pairs}, token__in={token for _, token in pairs}, status=ReportStatus.ACTIVE
-        ).values_list("key_id", "token")
+        standing_reports()
+        .filter(key_id__in={key for key, _ in pairs}, token__in={token for _, token in pairs})
+        .values_list("key_id", "token")
     )
     return [pair for pair in dict.fromkeys(pairs) if pair in reported]
 

@@ -61,14 +61,19 @@ def screen(
         )
     pairs = [(key_id, token) for token in tokens]
     results = screen_lookup(organisation=actor.organisation, pairs=pairs)
-    recorded = 0
     if record_sighting:
+        # Kept for every reported token, silent ones included (a watch-list hears of its wallets),
+        # but the screener's own record counts only what its answer showed.
         sighted = screen_reported_pairs(pairs)
-        recorded = sightings_record(actor=actor, pairs=sighted, visibility=sighting_visibility)
+        sightings_record(actor=actor, pairs=sighted, visibility=sighting_visibility)
         notify_sightings(screener=actor.organisation, pairs=sighted, visibility=sighting_visibility)
     audit_log(
         actor=actor,
         action="screen.checked",
-        data={"count": len(tokens), "reported": sum(result.reported for result in results), "sightings": recorded},
+        data={
+            "count": len(tokens),
+            "reported": sum(result.reported for result in results),
+            "record_sighting": record_sighting,
+        },
     )
     return results

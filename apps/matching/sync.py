@@ -11,7 +11,8 @@ from django.utils import timezone
 from apps.audit.services import audit_log
 from apps.common.actors import Actor
 from apps.indicators.models import Report, ReportStatus
-from apps.matching.locks import TokenPair
+from apps.indicators.selectors import standing_reports
+from apps.matching.locks import TokenPair, tokens_lock
 from apps.matching.models import Match, MatchParticipant, MatchStatus
 
 
@@ -31,7 +32,7 @@ class MatchChanges:
         }
 
 
-def _flooded(reports: list[dict], now: timezone.datetime) -> bool:
+def flooded(reports: list[dict], now: timezone.datetime) -> bool:
     window_start = now - timedelta(hours=settings.VIGIL_FLOOD_WINDOW_HOURS)
     recent = {report["organisation_id"] for report in reports if report["created_at"] >= window_start}
     return len(recent) >= settings.VIGIL_FLOOD_THRESHOLD
@@ -51,8 +52,10 @@ def matches_sync(*, actor: Actor, pairs: Iterable[TokenPair]) -> MatchChanges:
     # The token indexes lead with key_id: without it PostgreSQL scans the whole table.
     key_ids = {key_id for key_id, _ in pairs}
     active: dict[TokenPair, list[dict]] = defaultdict(list)
-    for report in Report.objects.filter(key_id__in=key_ids, token__in=tokens, status=ReportStatus.ACTIVE).values(
-        "id", "organisation_id", "key_id", "token", "created_at"
+    for report in (
+        standing_reports()
+        .filter(key_id__in=key_ids, token__in=tokens)
+        .values("id", "organisation_id", "key_id", "token", "created_at", "active_since")
     ):
         pair = (report["key_id"], report["token"])
         if pair in pairs:
@@ -89,12 +92,17 @@ def matches_sync(*, actor: Actor, pairs: Iterable[TokenPair]) -> MatchChanges:
             if participant is None:
                 new_participants.append(
                     MatchParticipant(
-                        match=match, report_id=report["id"], organisation_id=organisation_id, joined_at=now
+                        match=match,
+                        report_id=report["id"],
+                        organisation_id=organisation_id,
+                        joined_at=report["active_since"],
                     )
                 )
                 joined.append(organisation_id)
             elif not participant.active or participant.report_id != report["id"]:
+                # A participant is dated by its report's arrival, whenever the match itself formed.
                 participant.active, participant.report_id = True, report["id"]
+                participant.joined_at = report["active_since"]
                 changed_participants.append(participant)
                 joined.append(organisation_id)
         for organisation_id, participant in current.items():
@@ -116,7 +124,7 @@ def matches_sync(*, actor: Actor, pairs: Iterable[TokenPair]) -> MatchChanges:
             changed_matches.append(match)
 
     MatchParticipant.objects.bulk_create(new_participants)
-    MatchParticipant.objects.bulk_update(changed_participants, ["active", "report_id"])
+    MatchParticipant.objects.bulk_update(changed_participants, ["active", "report_id", "joined_at"])
     Match.objects.bulk_update(changed_matches, ["status", "updated_at"])
     for match_id in changes.quarantined:
         audit_log(actor=actor, action="match.quarantined", data={"match": match_id, "reason": "flood threshold"})
@@ -130,6 +138,17 @@ def _next_status(match: Match, by_org: dict[int, dict], reports: list[dict], now
         return MatchStatus.INACTIVE
     if match.status == MatchStatus.QUARANTINED:
         return match.status
-    if match.flood_released_at is None and _flooded(reports, now):
+    if match.flood_released_at is None and flooded(reports, now):
         return MatchStatus.QUARANTINED
     return MatchStatus.ACTIVE
+
+
+def matches_resync_for_organisation(*, actor: Actor, organisation_id: int) -> MatchChanges:
+    """Re-sync every token the organisation actively reported (after it is suspended or reinstated)."""
+    pairs = list(
+        Report.objects.filter(organisation_id=organisation_id, status=ReportStatus.ACTIVE).values_list(
+            "key_id", "token"
+        )
+    )
+    tokens_lock(pairs)
+    return matches_sync(actor=actor, pairs=pairs)

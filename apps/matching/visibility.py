@@ -1,14 +1,18 @@
 """Who may see what of a report: the one place the visibility rules live.
 
-A participant sees a counterpart's report only if that report is not silent and the participant
-is in its audience; `named` then shows name, sector and jurisdiction, `anonymous` only sector and
-jurisdiction. A reporter always sees its own report in full. These rules are used for match views
-and screening alike (and, later, notifications).
+A participant sees a counterpart's report only if that report is not silent, its organisation is
+active, and the participant is in its audience; `named` then shows name, sector and jurisdiction,
+`anonymous` only sector and jurisdiction. A reporter always sees its own report in full.
+
+The rule behind every channel: whatever a member is shown (a view, a count, a status, a timestamp,
+an id, a notification, an audit event) is computed only from reports these rules let it see, so a
+silent or out-of-audience report by someone else changes nothing the member can observe.
 """
 
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from apps.common.public_ids import public_id
 from apps.indicators.models import Visibility
 
 
@@ -17,8 +21,13 @@ class ViewerLike(Protocol):
     sector: str
 
 
+class OrganisationLike(Protocol):
+    is_active: bool
+
+
 class ReportLike(Protocol):
     organisation_id: int
+    organisation: OrganisationLike
     visibility: str
     audience_sectors: list[str]
     audience_include: list[int]
@@ -37,12 +46,19 @@ def may_see(report: ReportLike, viewer: ViewerLike) -> bool:
     """Whether the viewer may learn that this report exists at all."""
     if report.organisation_id == viewer.pk:
         return True
-    return report.visibility != Visibility.SILENT and in_audience(report, viewer)
+    # A suspended member's reports show nowhere until it is reinstated.
+    return report.organisation.is_active and report.visibility != Visibility.SILENT and in_audience(report, viewer)
+
+
+def participant_handle(report_id: int, viewer_id: int) -> str:
+    """The viewer's own handle for another member's report: stable for the viewer, different for every
+    viewer, and unlinkable to the same member's other reports (which a shared id would allow)."""
+    return public_id("participant", report_id, scope=viewer_id)
 
 
 @dataclass(frozen=True)
 class CounterpartView:
-    participant: int  # the report's id: a handle for later disclosure requests, not an identity
+    participant: str  # the viewer's handle for the report, for disclosure requests; not an identity
     visibility: str
     sector: str
     jurisdiction: str
@@ -70,7 +86,7 @@ def counterpart_view(report: Any, viewer: ViewerLike) -> CounterpartView | None:
     organisation = report.organisation
     named = report.visibility == Visibility.NAMED
     return CounterpartView(
-        participant=report.pk,
+        participant=participant_handle(report.pk, viewer.pk),
         visibility=report.visibility,
         sector=organisation.sector,
         jurisdiction=organisation.jurisdiction,

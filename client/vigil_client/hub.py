@@ -196,7 +196,7 @@ class Hub:
         """Submit a report batch; a retry with the same key and body gets the first answer back."""
         return self._request("POST", "reports", json=body, headers={"Idempotency-Key": idempotency_key})
 
-    def report_withdraw(self, report_id: int) -> dict[str, Any]:
+    def report_withdraw(self, report_id: str) -> dict[str, Any]:
         """Withdraw one report by id (idempotent); the answer is the report as it now stands."""
         return self._request("DELETE", f"reports/{report_id}")
 
@@ -204,7 +204,7 @@ class Hub:
         """Withdraw the organisation's active reports of a token: how many (a 404 if it never reported it)."""
         return self._request("DELETE", "reports", params={"token": token, "key_id": key_id})["withdrawn"]
 
-    def matches_page(self, *, before: int | None = None, page_size: int = 100) -> dict[str, Any]:
+    def matches_page(self, *, before: str | None = None, page_size: int = 100) -> dict[str, Any]:
         """One page of matches, newest first: `results` and `next_before` (None on the last page)."""
         params = {"page_size": page_size} | ({"before": before} if before is not None else {})
         return self._request("GET", "matches", params=params)

@@ -22,7 +22,7 @@ CREATE TABLE wallets (
     address    TEXT NOT NULL,            -- as the member last spelt it
     key_id     TEXT NOT NULL,            -- the OPRF key the token is under
     token      TEXT NOT NULL,
-    report_id  INTEGER,                  -- the hub's report id, once the hub acknowledged it
+    report_id  INTEGER,                  -- the hub's (opaque, text) report id, once the hub acknowledged it
     status     TEXT NOT NULL,            -- pending (sent, not acknowledged), reported, withdrawn, expired
     updated_at TEXT NOT NULL,
     PRIMARY KEY (namespace, canonical, key_id)
@@ -64,7 +64,7 @@ class Wallet:
     address: str
     key_id: str
     token: str
-    report_id: int | None = None
+    report_id: str | None = None
     status: str = "pending"
 
 
@@ -155,7 +155,7 @@ class Record:
                 rows,
             )
 
-    def set_status(self, report_id: int, status: str) -> None:
+    def set_status(self, report_id: str, status: str) -> None:
         with self._db:
             self._db.execute(
                 "UPDATE wallets SET status = ?, updated_at = ? WHERE report_id = ?", (status, _now(), report_id)
@@ -191,7 +191,7 @@ class Record:
             for number, created, updated, matches in rows
         }
 
-    def acknowledge(self, run_id: str, number: int, ack: BatchAck, reports: Iterable[tuple[str, str, int]]) -> None:
+    def acknowledge(self, run_id: str, number: int, ack: BatchAck, reports: Iterable[tuple[str, str, str]]) -> None:
         """Record a batch the hub acknowledged and its report ids, by (key_id, token, report id), at once."""
         now = _now()
         with self._db:

@@ -490,6 +490,7 @@ def screen(
 def matches(hub: Hub, record: Record, *, page_size: int = MATCH_PAGE) -> Iterator[dict[str, Any]]:
     """Every visible match, newest first, with `address`: the organisation's own, or None if not recorded."""
     before = None
+    cursors: set[str] = set()
     while True:
         page = hub.matches_page(before=before, page_size=page_size)
         for match in page["results"]:
@@ -498,8 +499,9 @@ def matches(hub: Hub, record: Record, *, page_size: int = MATCH_PAGE) -> Iterato
         following = page.get("next_before")
         if following is None:
             return
-        if before is not None and following >= before:
+        if following in cursors:
             raise HubError("The hub's match cursor does not move on; stopping.")
+        cursors.add(following)
         before = following
 
 

@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from apps.audit.models import AuditEvent
 from apps.common.actors import Actor
+from apps.common.public_ids import internal_id
 from apps.indicators.models import Report
 from apps.matching.disclosure import disclosures_expire
 from apps.matching.models import DisclosureRequest
@@ -119,5 +120,5 @@ def test_unanswered_requests_expire(world, anonymous_match) -> None:
     request_id = _ask(world.client_a, anonymous_match).json()["id"]
     DisclosureRequest.objects.update(expires_at=timezone.now() - timedelta(seconds=1))
     assert disclosures_expire() == 1
-    assert DisclosureRequest.objects.get(pk=request_id).status == "expired"
+    assert DisclosureRequest.objects.get(pk=internal_id("disclosure", request_id)).status == "expired"
     assert world.client_b.post(reverse("api:disclosure-approve", args=[request_id])).status_code == 409

@@ -10,6 +10,7 @@ from django.utils import timezone
 from apps.audit.models import AuditEvent
 from apps.common.actors import SYSTEM, Actor
 from apps.common.errors import ValidationFailed
+from apps.common.public_ids import public_id
 from apps.indicators.models import Report, ReportStatus
 from apps.matching.models import Match, MatchStatus
 from apps.matching.reporting import report_submit, report_withdraw, reports_expire
@@ -33,7 +34,9 @@ def test_it_stores_a_batch_and_says_which_item_became_which_report(alice: Actor,
     result = report_submit(actor=alice, items=[report_item(token_for(n), rfc_key.key_id) for n in range(3)])
     assert (result.created, result.updated) == (3, 0)
     assert [item["index"] for item in result.reports] == [0, 1, 2]
-    assert {item["id"] for item in result.reports} == set(Report.objects.values_list("id", flat=True))
+    assert {item["id"] for item in result.reports} == {
+        public_id("report", pk) for pk in Report.objects.values_list("id", flat=True)
+    }
     event = AuditEvent.objects.get(action="report.submitted")
     assert event.data["created"] == 3
     assert event.actor_api_key_id == alice.api_key.pk

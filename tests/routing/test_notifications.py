@@ -10,6 +10,7 @@ from apps.indicators.models import Report
 from apps.matching.models import Match
 from apps.matching.reporting import report_submit, report_withdraw
 from apps.matching.services import match_review
+from apps.matching.visibility import participant_handle
 from apps.routing.models import Delivery, Notification
 from tests.factories import OrganisationFactory, report_item, token_for
 from tests.matching.test_visibility import AUDIENCES, CASES, _expected_view_of_a
@@ -78,7 +79,9 @@ def test_withdrawal_reaches_everyone_who_was_told_and_nobody_else(world, rfc_key
     )
     [retraction] = _told(world.org_b, "match.retracted")
     assert retraction.payload["reason"] == "withdrawn"
-    assert retraction.payload["participant"] == Report.objects.get(organisation=world.org_a).pk
+    assert retraction.payload["participant"] == participant_handle(
+        Report.objects.get(organisation=world.org_a).pk, world.org_b.pk
+    )
     # A was never told of B (excluded), and B's report still stands: A gets no retraction.
     assert _told(world.org_a, "match.retracted") == []
 

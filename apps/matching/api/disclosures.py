@@ -8,6 +8,7 @@ from rest_framework.views import APIView
 
 from apps.common.api import validated
 from apps.common.pagination import IdCursorPagination
+from apps.common.public_ids import internal_id
 from apps.common.throttles import OrganisationRateThrottle
 from apps.matching import disclosure, selectors
 from apps.matching.models import LegalBasis
@@ -15,7 +16,7 @@ from apps.organisations.models import Scope
 
 DISCLOSURE_VIEW = inline_serializer(
     "DisclosureView",
-    {"id": serializers.IntegerField(), "direction": serializers.CharField(), "status": serializers.CharField()},
+    {"id": serializers.CharField(), "direction": serializers.CharField(), "status": serializers.CharField()},
 )
 
 
@@ -28,8 +29,10 @@ class DisclosureListApi(APIView):
         class Meta:
             ref_name = "DisclosureRequestInput"
 
-        match = serializers.IntegerField()
-        participant = serializers.IntegerField(help_text="the counterpart's participant id in the match view")
+        match = serializers.CharField(max_length=40, help_text="the match's id")
+        participant = serializers.CharField(
+            max_length=40, help_text="the counterpart's participant id in the match view"
+        )
         legal_basis = serializers.ChoiceField(choices=LegalBasis.choices)
         message = serializers.CharField(max_length=2000)
 
@@ -64,9 +67,11 @@ class DisclosureDetailApi(APIView):
     required_scopes = {Scope.READ, Scope.REPORT}
 
     @extend_schema(responses=DISCLOSURE_VIEW, summary="One disclosure request")
-    def get(self, request: Request, disclosure_id: int) -> Response:
+    def get(self, request: Request, disclosure_id: str) -> Response:
         organisation = request.actor.organisation
-        item = selectors.disclosure_get_for(organisation=organisation, request_id=disclosure_id)
+        item = selectors.disclosure_get_for(
+            organisation=organisation, request_id=internal_id("disclosure", disclosure_id)
+        )
         return Response(disclosure.disclosure_view(item, organisation))
 
 
@@ -82,9 +87,11 @@ class DisclosureAnswerApi(APIView):
         case_note = serializers.CharField(max_length=5000, required=False, default="", allow_blank=True)
 
     @extend_schema(request=InputSerializer, responses=DISCLOSURE_VIEW, summary="Approve or refuse a request to you")
-    def post(self, request: Request, disclosure_id: int) -> Response:
+    def post(self, request: Request, disclosure_id: str) -> Response:
         data = validated(self.InputSerializer, request.data)
         organisation = request.actor.organisation
-        item = selectors.disclosure_get_for(organisation=organisation, request_id=disclosure_id)
+        item = selectors.disclosure_get_for(
+            organisation=organisation, request_id=internal_id("disclosure", disclosure_id)
+        )
         answered = disclosure.disclosure_answer(actor=request.actor, request=item, approve=self.approve, **data)
         return Response(disclosure.disclosure_view(answered, organisation))

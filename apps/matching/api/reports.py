@@ -9,6 +9,7 @@ from rest_framework.views import APIView
 from apps.common.api import paginated_response, validated
 from apps.common.errors import ValidationFailed
 from apps.common.idempotency import idempotent
+from apps.common.public_ids import internal_id, public_id
 from apps.common.throttles import OrganisationRateThrottle
 from apps.indicators import selectors
 from apps.indicators.models import Report
@@ -61,7 +62,7 @@ class BatchResultSerializer(serializers.Serializer):
             "ReportBatchItem",
             {
                 "index": serializers.IntegerField(),
-                "id": serializers.IntegerField(),
+                "id": serializers.CharField(),
                 "token": serializers.CharField(),
                 "result": serializers.ChoiceField(choices=["created", "updated"]),
                 "matched": serializers.BooleanField(),
@@ -71,6 +72,7 @@ class BatchResultSerializer(serializers.Serializer):
 
 
 class ReportOutputSerializer(serializers.ModelSerializer):
+    id = serializers.SerializerMethodField()
     policy = serializers.SerializerMethodField()
 
     class Meta:
@@ -93,6 +95,9 @@ class ReportOutputSerializer(serializers.ModelSerializer):
             "updated_at",
             "ended_at",
         ]
+
+    def get_id(self, report: Report) -> str:
+        return public_id("report", report.pk)
 
     def get_policy(self, report: Report) -> dict:
         slugs = self.context.setdefault("slugs", {})
@@ -185,7 +190,7 @@ class ReportListApi(APIView):
             organisation=request.actor.organisation, token=token, key_id=request.query_params.get("key_id")
         )
         withdrawn = reporting.report_withdraw(actor=request.actor, reports=reports)
-        return Response({"withdrawn": withdrawn, "reports": [report.pk for report in reports]})
+        return Response({"withdrawn": withdrawn, "reports": [public_id("report", report.pk) for report in reports]})
 
 
 class ReportDetailApi(APIView):
@@ -197,13 +202,17 @@ class ReportDetailApi(APIView):
         return super().get_throttles() if self.request.method != "GET" else []
 
     @extend_schema(responses=ReportOutputSerializer, summary="One of the calling organisation's reports")
-    def get(self, request: Request, report_id: int) -> Response:
-        report = selectors.report_get_visible_to(organisation=request.actor.organisation, report_id=report_id)
+    def get(self, request: Request, report_id: str) -> Response:
+        report = selectors.report_get_visible_to(
+            organisation=request.actor.organisation, report_id=internal_id("report", report_id)
+        )
         return Response(ReportOutputSerializer(report).data)
 
     @extend_schema(responses=ReportOutputSerializer, summary="Withdraw a report (idempotent)")
-    def delete(self, request: Request, report_id: int) -> Response:
-        report = selectors.report_get_visible_to(organisation=request.actor.organisation, report_id=report_id)
+    def delete(self, request: Request, report_id: str) -> Response:
+        report = selectors.report_get_visible_to(
+            organisation=request.actor.organisation, report_id=internal_id("report", report_id)
+        )
         reporting.report_withdraw(actor=request.actor, reports=[report])
         report.refresh_from_db()
         return Response(ReportOutputSerializer(report).data)

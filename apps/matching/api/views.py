@@ -20,11 +20,12 @@ class MatchListApi(APIView):
 
     @extend_schema(
         parameters=[
-            OpenApiParameter("before", int, description="cursor: the last match id of the previous page"),
+            OpenApiParameter("before", str, description="cursor: the last match id of the previous page"),
             OpenApiParameter("page_size", int),
         ],
         responses=inline_serializer(
-            "MatchPage", {"results": serializers.ListField(), "next_before": serializers.IntegerField()}
+            "MatchPage",
+            {"results": serializers.ListField(), "next_before": serializers.CharField(allow_null=True)},
         ),
         summary="Matches the calling organisation takes part in, as the counterparts' policies let it see them",
         operation_id="matches_list",
@@ -32,22 +33,22 @@ class MatchListApi(APIView):
     def get(self, request: Request) -> Response:
         params = validated(_PageSerializer, request.query_params)
         views = selectors.match_page_visible_to(
-            organisation=request.actor.organisation, before_id=params.get("before"), limit=params["page_size"]
+            organisation=request.actor.organisation, before=params.get("before"), limit=params["page_size"]
         )
         next_before = views[-1]["id"] if len(views) == params["page_size"] else None
         return Response({"results": views, "next_before": next_before})
 
 
 class _PageSerializer(serializers.Serializer):
-    before = serializers.IntegerField(required=False, min_value=1)
+    before = serializers.CharField(required=False, max_length=40)
     page_size = serializers.IntegerField(required=False, min_value=1, max_value=MAX_PAGE, default=100)
 
 
 class MatchDetailApi(APIView):
     required_scopes = {Scope.READ, Scope.REPORT}
 
-    @extend_schema(responses=inline_serializer("MatchView", {"id": serializers.IntegerField()}), summary="One match")
-    def get(self, request: Request, match_id: int) -> Response:
+    @extend_schema(responses=inline_serializer("MatchView", {"id": serializers.CharField()}), summary="One match")
+    def get(self, request: Request, match_id: str) -> Response:
         return Response(selectors.match_get_visible_to(organisation=request.actor.organisation, match_id=match_id))
 
 
