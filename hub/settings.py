@@ -8,6 +8,7 @@ in-process, a local-memory cache, and local secrets created under var/. Producti
 import ipaddress
 import secrets
 import warnings
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -118,10 +119,12 @@ INSTALLED_APPS = [
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "axes",
     "csp",
     "apps.common",
     "apps.audit",
     "apps.organisations",
+    "apps.accounts",
     "apps.oprf",
     "apps.indicators",
     "apps.matching",
@@ -142,6 +145,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Turns a sign-in refused for lockout into the lockout page (apps.accounts.lockout.locked_out).
+    "axes.middleware.AxesMiddleware",
     "apps.common.middleware.ServiceUnavailableMiddleware",
 ]
 
@@ -267,8 +272,29 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
-AUTHENTICATION_BACKENDS = ["apps.organisations.auth.ActiveOrganisationBackend"]
-LOGIN_URL = "admin:login"
+# Axes first: it refuses a locked-out sign-in before any password is checked.
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "apps.accounts.backends.MemberBackend"]
+LOGIN_URL = "accounts:login"
+LOGIN_REDIRECT_URL = "accounts:home"
+LOGOUT_REDIRECT_URL = "accounts:login"
+
+# Lockout after repeated failed sign-ins (django-axes). Failures count per account and client address
+# together, so nobody can lock a member out from elsewhere; every spelling of an account counts as one.
+AXES_FAILURE_LIMIT = env_int(
+    "VIGIL_SIGNIN_FAILURE_LIMIT", 5, help="Failed sign-ins for one account from one address before it is locked."
+)
+_cool_off_minutes = env_int("VIGIL_SIGNIN_COOLOFF_MINUTES", 15, help="Minutes a locked-out sign-in stays locked.")
+if AXES_FAILURE_LIMIT < 1 or _cool_off_minutes < 1:
+    raise ImproperlyConfigured("VIGIL_SIGNIN_FAILURE_LIMIT and VIGIL_SIGNIN_COOLOFF_MINUTES must be at least 1")
+AXES_COOLOFF_TIME = timedelta(minutes=_cool_off_minutes)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_USERNAME_CALLABLE = "apps.accounts.lockout.axes_username"
+AXES_CLIENT_IP_CALLABLE = "apps.organisations.context.client_ip"
+AXES_LOCKOUT_CALLABLE = "apps.accounts.lockout.locked_out"
+# The audit trail records every sign-in; axes keeps only the failure counts it needs.
+AXES_DISABLE_ACCESS_LOG = True
+AXES_VERBOSE = False
 
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = "UTC"

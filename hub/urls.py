@@ -1,4 +1,4 @@
-"""Top-level routes: admin, API, health."""
+"""Top-level routes: admin, sign-in, API, health."""
 
 from django.contrib import admin
 from django.urls import include, path
@@ -11,6 +11,7 @@ handler500 = "apps.common.problems.handler500"
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("accounts/", include("apps.accounts.urls")),
     path("api/v1/", include(("hub.api_urls", "api"), namespace="api")),
     path("healthz", healthz, name="healthz"),
 ]

@@ -7,4 +7,4 @@ class OrganisationsConfig(AppConfig):
     name = "apps.organisations"
 
     def ready(self) -> None:
-        from apps.organisations import schema, signals  # noqa: F401  (login auditing, OpenAPI scheme)
+        from apps.organisations import schema  # noqa: F401  (OpenAPI scheme)

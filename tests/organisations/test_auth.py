@@ -1,4 +1,6 @@
-"""Who gets in: API keys (wrong, revoked, expired, out of scope) and suspended organisations."""
+"""Who gets in: API keys (wrong, revoked, expired, out of scope) and suspended organisations.
+
+Signing in with a password is specified in tests/accounts/."""
 
 from datetime import timedelta
 
@@ -7,7 +9,6 @@ from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
-from apps.audit.models import AuditEvent
 from apps.common.actors import SYSTEM
 from apps.organisations import services
 from apps.organisations.models import ApiKey
@@ -66,12 +67,6 @@ def test_a_suspended_organisations_keys_are_refused(world) -> None:
     _assert_problem(world.client_a.get(ORGANISATION_URL), 403, "suspended")
 
 
-def test_a_suspended_organisations_users_cannot_log_in(world, client) -> None:
-    services.organisation_change_status(actor=SYSTEM, organisation=world.org_a, transition="suspend")
-    assert not client.login(username="alice", password="correct horse battery staple")
-    assert client.login(username="charlie", password="correct horse battery staple")
-
-
 def test_a_logged_in_user_is_refused_once_the_organisation_is_suspended(world, client) -> None:
     client.force_login(world.alice)
     assert client.get(ORGANISATION_URL).status_code == 200
@@ -90,15 +85,6 @@ def test_the_key_records_when_it_was_last_used(world) -> None:
     assert world.key_a.last_used_at is None
     world.client_a.get(ORGANISATION_URL)
     assert ApiKey.objects.get(pk=world.key_a.pk).last_used_at is not None
-
-
-def test_logins_and_failed_logins_are_audited(world, client) -> None:
-    client.login(username="alice", password="wrong password")
-    client.login(username="alice", password="correct horse battery staple")
-    failed = AuditEvent.objects.get(action="auth.login_failed")
-    assert failed.data == {"username": "alice", "known_user": True}
-    assert failed.organisation_id == world.org_a.pk
-    assert AuditEvent.objects.get(action="auth.login").actor_user_id == world.alice.pk
 
 
 def test_no_plaintext_secret_is_anywhere_in_the_database(world) -> None:
