@@ -4,10 +4,13 @@ import pytest
 from django.urls import reverse
 
 from apps.audit.models import AuditEvent
+from apps.audit.services import audit_log
 from apps.common.actors import SYSTEM, Actor
+from apps.common.public_ids import public_id
 from apps.matching.disclosure import disclosure_request
 from apps.matching.models import Match
 from apps.matching.reporting import report_submit
+from apps.matching.visibility import participant_handle
 from apps.oprf.services import oprf_key_ensure
 from apps.organisations.models import ApiKey, Organisation
 from apps.organisations.selectors import api_key_authenticate
@@ -43,7 +46,7 @@ def test_it_refuses_a_key_with_an_unknown_scope_listing_the_field(world) -> None
 
 
 def test_it_revokes_a_key(world) -> None:
-    response = world.client_a.delete(reverse("api:api-key", args=[world.key_a.pk]))
+    response = world.client_a.delete(reverse("api:api-key", args=[public_id("api_key", world.key_a.pk)]))
     assert response.status_code == 200
     assert response.json()["revoked_at"] is not None
     assert world.client_a.get(reverse("api:organisation")).status_code == 401
@@ -64,16 +67,20 @@ def _report_of_a(world) -> int:
     return result.reports[0]["id"]
 
 
-def _match_of_a_and_a_third_party(world) -> int:
+def _match_of_a_and_a_third_party(world) -> str:
     _report_of_a(world)
     third = OrganisationFactory(name="Gamma NGO", sector="ngo")
     key = oprf_key_ensure(actor=SYSTEM)
     report_submit(actor=Actor(organisation=third), items=[report_item(token_for(1), key.key_id)])
-    return Match.objects.get().pk
+    return public_id("match", Match.objects.get().pk)
 
 
-def _notification_of_a(world) -> int:
-    return Notification.objects.create(organisation=world.org_a, event="match.created", payload={}).pk
+def _notification_of_a(world) -> str:
+    return public_id("notification", _notification_row_of_a(world).pk)
+
+
+def _notification_row_of_a(world) -> Notification:
+    return Notification.objects.create(organisation=world.org_a, event="match.created", payload={})
 
 
 def _webhook_of_a(world) -> WebhookEndpoint:
@@ -81,14 +88,14 @@ def _webhook_of_a(world) -> WebhookEndpoint:
     return endpoint
 
 
-def _delivery_of_a(world) -> list[int]:
+def _delivery_of_a(world) -> list[str]:
     endpoint = _webhook_of_a(world)
-    notification = Notification.objects.get(pk=_notification_of_a(world))
+    notification = _notification_row_of_a(world)
     delivery = Delivery.objects.create(notification=notification, channel="webhook", endpoint=endpoint)
-    return [endpoint.pk, delivery.pk]
+    return [public_id("webhook", endpoint.pk), public_id("delivery", delivery.pk)]
 
 
-def _disclosure_to_a(world) -> int:
+def _disclosure_to_a(world) -> str:
     """A disclosure request between A and a third party (B stays out of it)."""
     key = oprf_key_ensure(actor=SYSTEM)
     third = OrganisationFactory(name="Gamma NGO", sector="ngo")
@@ -100,36 +107,28 @@ def _disclosure_to_a(world) -> int:
     report_submit(actor=Actor(organisation=third), items=[report_item(token_for(5), key.key_id)])
     match = Match.objects.get(token=token_for(5))
     target = match.participants.get(organisation=world.org_a)
-    return disclosure_request(
+    made = disclosure_request(
         actor=Actor(organisation=third),
-        match_id=match.pk,
-        participant=target.report_id,
+        match_id=public_id("match", match.pk),
+        participant=participant_handle(target.report_id, third.pk),
         legal_basis="consent",
         message="?",
-    ).pk
+    )
+    return public_id("disclosure", made.pk)
 
 
 OWNED_OBJECTS = {
-    "api:member": (lambda world: world.bob.membership.pk, ["get"]),
-    "api:api-key": (lambda world: world.key_a.pk, ["get", "delete"]),
+    "api:member": (lambda world: public_id("membership", world.bob.membership.pk), ["get"]),
+    "api:api-key": (lambda world: public_id("api_key", world.key_a.pk), ["get", "delete"]),
     "api:audit-event": (
-        lambda world: (
-            AuditEvent.objects.create(
-                created_at="2026-01-01T00:00:00Z",
-                organisation_id=world.org_a.pk,
-                actor_label="t",
-                action="t",
-                prev_hash="0",
-                hash="h",
-            ).pk
-        ),
+        lambda world: public_id("audit_event", audit_log(actor=Actor(organisation=world.org_a), action="t").pk),
         ["get"],
     ),
     "api:report": (_report_of_a, ["get", "delete"]),
     "api:notification-read": (_notification_of_a, ["post"]),
     "api:notification-unread": (_notification_of_a, ["post"]),
-    "api:webhook": (lambda world: _webhook_of_a(world).pk, ["get", "patch", "delete"]),
-    "api:webhook-deliveries": (lambda world: _webhook_of_a(world).pk, ["get"]),
+    "api:webhook": (lambda world: public_id("webhook", _webhook_of_a(world).pk), ["get", "patch", "delete"]),
+    "api:webhook-deliveries": (lambda world: public_id("webhook", _webhook_of_a(world).pk), ["get"]),
     "api:webhook-delivery-resend": (_delivery_of_a, ["post"]),
     "api:disclosure": (_disclosure_to_a, ["get"]),
     "api:disclosure-approve": (_disclosure_to_a, ["post"]),
@@ -149,7 +148,6 @@ LISTS = {
 NOT_TENANT_OBJECTS = {
     "api:schema",
     "api:docs",
-    "api:redoc",
     "api:organisation",
     "api:notification-channels",
     "api:oprf-keys",
@@ -194,8 +192,8 @@ def test_lists_never_show_another_organisations_objects(world, url_name: str) ->
     match = Match.objects.get(token=token_for(6))
     disclosure_request(
         actor=Actor(organisation=third),
-        match_id=match.pk,
-        participant=match.participants.get(organisation=world.org_b).report_id,
+        match_id=public_id("match", match.pk),
+        participant=participant_handle(match.participants.get(organisation=world.org_b).report_id, third.pk),
         legal_basis="consent",
         message="?",
     )

@@ -11,6 +11,7 @@ from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
 from apps.common.actors import Actor
 from apps.common.errors import ValidationFailed
+from apps.common.public_ids import internal_id, public_id
 from apps.matching.reporting import report_submit
 from apps.routing.delivery import MAX_ATTEMPTS, RETRY_DELAYS, deliveries_due, delivery_attempt
 from apps.routing.models import Delivery, DeliveryStatus, WebhookEndpoint
@@ -68,7 +69,7 @@ def _match_with_webhook(world, rfc_key, receiver, **endpoint) -> WebhookEndpoint
             items=[report_item(token_for(1), rfc_key.key_id)],
             policy={"visibility": "named"},
         )
-    return WebhookEndpoint.objects.get(pk=created["webhook"]["id"])
+    return WebhookEndpoint.objects.get(pk=internal_id("webhook", created["webhook"]["id"]))
 
 
 def _webhook_delivery() -> Delivery:
@@ -155,11 +156,12 @@ def test_a_delivery_can_be_resent_by_hand(world, rfc_key, receiver) -> None:
     endpoint = _match_with_webhook(world, rfc_key, receiver)
     delivery = _webhook_delivery()
     delivery_attempt(delivery.pk)
-    response = world.client_b.post(reverse("api:webhook-delivery-resend", args=[endpoint.pk, delivery.pk]))
+    webhook_id, delivery_id = public_id("webhook", endpoint.pk), public_id("delivery", delivery.pk)
+    response = world.client_b.post(reverse("api:webhook-delivery-resend", args=[webhook_id, delivery_id]))
     assert response.json()["status"] == "pending"
     delivery_attempt(delivery.pk)
     assert receiver.ids() == [str(delivery.message_id)] * 2
-    log = world.client_b.get(reverse("api:webhook-deliveries", args=[endpoint.pk])).json()["results"]
+    log = world.client_b.get(reverse("api:webhook-deliveries", args=[webhook_id])).json()["results"]
     assert len(log[0]["attempt_log"]) == 2
 
 

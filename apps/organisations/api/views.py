@@ -6,7 +6,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from apps.common.api import paginated_response, validated
+from apps.common.api import PublicIdField, paginated_response, validated
+from apps.common.public_ids import internal_id
 from apps.organisations import selectors, services
 from apps.organisations.models import ApiKey, Membership, Organisation, Scope
 
@@ -35,6 +36,7 @@ class OrganisationDetailApi(APIView):
 
 
 class MembershipOutputSerializer(serializers.ModelSerializer):
+    id = PublicIdField("membership")
     username = serializers.CharField(source="user.username")
     email = serializers.EmailField(source="user.email")
 
@@ -58,14 +60,16 @@ class MembershipDetailApi(APIView):
     required_scopes = {Scope.READ, Scope.MANAGE}
 
     @extend_schema(responses=MembershipOutputSerializer, summary="One person of the calling organisation")
-    def get(self, request: Request, membership_id: int) -> Response:
+    def get(self, request: Request, membership_id: str) -> Response:
         membership = selectors.membership_get_visible_to(
-            organisation=request.actor.organisation, membership_id=membership_id
+            organisation=request.actor.organisation, membership_id=internal_id("membership", membership_id)
         )
         return Response(MembershipOutputSerializer(membership).data)
 
 
 class ApiKeyOutputSerializer(serializers.ModelSerializer):
+    id = PublicIdField("api_key")
+
     class Meta:
         model = ApiKey
         fields = ["id", "name", "prefix", "scopes", "created_at", "expires_at", "revoked_at", "last_used_at"]
@@ -115,13 +119,16 @@ class ApiKeyListApi(APIView):
 class ApiKeyDetailApi(APIView):
     required_scopes = {Scope.MANAGE}
 
+    def _api_key(self, request: Request, api_key_id: str) -> ApiKey:
+        return selectors.api_key_get_visible_to(
+            organisation=request.actor.organisation, api_key_id=internal_id("api_key", api_key_id)
+        )
+
     @extend_schema(responses=ApiKeyOutputSerializer, summary="One API key")
-    def get(self, request: Request, api_key_id: int) -> Response:
-        api_key = selectors.api_key_get_visible_to(organisation=request.actor.organisation, api_key_id=api_key_id)
-        return Response(ApiKeyOutputSerializer(api_key).data)
+    def get(self, request: Request, api_key_id: str) -> Response:
+        return Response(ApiKeyOutputSerializer(self._api_key(request, api_key_id)).data)
 
     @extend_schema(responses=ApiKeyOutputSerializer, summary="Revoke an API key (idempotent)")
-    def delete(self, request: Request, api_key_id: int) -> Response:
-        api_key = selectors.api_key_get_visible_to(organisation=request.actor.organisation, api_key_id=api_key_id)
-        api_key = services.api_key_revoke(actor=request.actor, api_key=api_key)
+    def delete(self, request: Request, api_key_id: str) -> Response:
+        api_key = services.api_key_revoke(actor=request.actor, api_key=self._api_key(request, api_key_id))
         return Response(ApiKeyOutputSerializer(api_key).data)

@@ -6,13 +6,17 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from apps.common.api import paginated_response, validated
+from apps.common.api import PublicIdField, paginated_response, validated
+from apps.common.public_ids import internal_id
 from apps.organisations.models import Scope
 from apps.routing import delivery, selectors, services
 from apps.routing.models import Channel, Delivery, DeliveryAttempt, Event, Notification, WebhookEndpoint
 
 
 class NotificationOutputSerializer(serializers.ModelSerializer):
+    id = PublicIdField("notification")
+    match = PublicIdField("match", source="match_id", allow_null=True)
+
     class Meta:
         model = Notification
         fields = ["id", "event", "match", "payload", "created_at", "read_at"]
@@ -42,9 +46,9 @@ class NotificationMarkApi(APIView):
     read = True
 
     @extend_schema(request=None, responses=NotificationOutputSerializer, summary="Mark a notification read or unread")
-    def post(self, request: Request, notification_id: int) -> Response:
+    def post(self, request: Request, notification_id: str) -> Response:
         notification = selectors.notification_get_visible_to(
-            organisation=request.actor.organisation, notification_id=notification_id
+            organisation=request.actor.organisation, notification_id=internal_id("notification", notification_id)
         )
         notification = services.notification_mark(actor=request.actor, notification=notification, read=self.read)
         return Response(NotificationOutputSerializer(notification).data)
@@ -86,6 +90,8 @@ class ChannelsApi(APIView):
 
 
 class WebhookOutputSerializer(serializers.ModelSerializer):
+    id = PublicIdField("webhook")
+
     class Meta:
         model = WebhookEndpoint
         fields = [
@@ -98,6 +104,12 @@ class WebhookOutputSerializer(serializers.ModelSerializer):
             "disabled_at",
             "disabled_reason",
         ]
+
+
+def _endpoint(request: Request, webhook_id: str) -> WebhookEndpoint:
+    return selectors.webhook_get_visible_to(
+        organisation=request.actor.organisation, webhook_id=internal_id("webhook", webhook_id)
+    )
 
 
 class WebhookListApi(APIView):
@@ -146,24 +158,21 @@ class WebhookDetailApi(APIView):
         events = serializers.ListField(child=serializers.ChoiceField(choices=Event.choices), required=False)
         enabled = serializers.BooleanField(required=False)
 
-    def _endpoint(self, request: Request, webhook_id: int) -> WebhookEndpoint:
-        return selectors.webhook_get_visible_to(organisation=request.actor.organisation, webhook_id=webhook_id)
-
     @extend_schema(responses=WebhookOutputSerializer, summary="One webhook endpoint")
-    def get(self, request: Request, webhook_id: int) -> Response:
-        return Response(WebhookOutputSerializer(self._endpoint(request, webhook_id)).data)
+    def get(self, request: Request, webhook_id: str) -> Response:
+        return Response(WebhookOutputSerializer(_endpoint(request, webhook_id)).data)
 
     @extend_schema(
         request=InputSerializer, responses=WebhookOutputSerializer, summary="Change or re-enable an endpoint"
     )
-    def patch(self, request: Request, webhook_id: int) -> Response:
+    def patch(self, request: Request, webhook_id: str) -> Response:
         data = validated(self.InputSerializer, request.data)
-        endpoint = services.webhook_update(actor=request.actor, endpoint=self._endpoint(request, webhook_id), **data)
+        endpoint = services.webhook_update(actor=request.actor, endpoint=_endpoint(request, webhook_id), **data)
         return Response(WebhookOutputSerializer(endpoint).data)
 
     @extend_schema(responses=WebhookOutputSerializer, summary="Stop using an endpoint (its delivery log is kept)")
-    def delete(self, request: Request, webhook_id: int) -> Response:
-        endpoint = self._endpoint(request, webhook_id)
+    def delete(self, request: Request, webhook_id: str) -> Response:
+        endpoint = _endpoint(request, webhook_id)
         services.webhook_delete(actor=request.actor, endpoint=endpoint)
         return Response(WebhookOutputSerializer(endpoint).data)
 
@@ -175,6 +184,7 @@ class AttemptSerializer(serializers.ModelSerializer):
 
 
 class DeliveryOutputSerializer(serializers.ModelSerializer):
+    id = PublicIdField("delivery")
     webhook_id = serializers.CharField(source="message_id")
     event = serializers.CharField(source="notification.event")
     attempt_log = AttemptSerializer(many=True)
@@ -200,9 +210,8 @@ class DeliveryListApi(APIView):
     @extend_schema(
         responses=DeliveryOutputSerializer(many=True), summary="Deliveries to an endpoint, every attempt logged"
     )
-    def get(self, request: Request, webhook_id: int) -> Response:
-        endpoint = selectors.webhook_get_visible_to(organisation=request.actor.organisation, webhook_id=webhook_id)
-        queryset = selectors.delivery_list_for(endpoint=endpoint).select_related("notification")
+    def get(self, request: Request, webhook_id: str) -> Response:
+        queryset = selectors.delivery_list_for(endpoint=_endpoint(request, webhook_id)).select_related("notification")
         return paginated_response(
             queryset=queryset, serializer_class=DeliveryOutputSerializer, request=request, view=self
         )
@@ -212,9 +221,10 @@ class DeliveryResendApi(APIView):
     required_scopes = {Scope.MANAGE}
 
     @extend_schema(request=None, responses=DeliveryOutputSerializer, summary="Send a delivery again (same webhook-id)")
-    def post(self, request: Request, webhook_id: int, delivery_id: int) -> Response:
-        endpoint = selectors.webhook_get_visible_to(organisation=request.actor.organisation, webhook_id=webhook_id)
+    def post(self, request: Request, webhook_id: str, delivery_id: str) -> Response:
+        endpoint = _endpoint(request, webhook_id)
         resent = delivery.delivery_resend(
-            actor=request.actor, delivery=selectors.delivery_get_for(endpoint=endpoint, delivery_id=delivery_id)
+            actor=request.actor,
+            delivery=selectors.delivery_get_for(endpoint=endpoint, delivery_id=internal_id("delivery", delivery_id)),
         )
         return Response(DeliveryOutputSerializer(resent).data)
