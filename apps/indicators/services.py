@@ -4,7 +4,7 @@ import re
 from typing import Any
 
 from django.utils import timezone
-from vigil_client.addresses import NAMESPACES
+from vigil_client.contract import NAMESPACES, REPORT_BATCH_MAX
 
 from apps.common.errors import ValidationFailed
 from apps.indicators.models import Category, Confidence, Report, ReportStatus
@@ -12,7 +12,7 @@ from apps.indicators.policy import POLICY_FIELDS, policy_clean, policy_merge, re
 from apps.oprf.selectors import usable_key_ids
 from apps.organisations.models import Organisation
 
-MAX_BATCH = 10_000
+MAX_BATCH = REPORT_BATCH_MAX
 TokenPair = tuple[str, str]  # (key id, token)
 TOKEN_PATTERN = re.compile(r"[0-9a-f]{64}")
 # Item fields stored as given, with the value used when an item leaves one out.

@@ -1,6 +1,5 @@
 """OPRF key lifecycle and metered blind evaluation."""
 
-import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
@@ -11,6 +10,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.views.decorators.debug import sensitive_variables
 from vigil_client import voprf
+from vigil_client.contract import EVALUATE_BATCH_MAX, key_id_for
 
 from apps.audit.services import audit_log
 from apps.common.actors import Actor
@@ -20,11 +20,7 @@ from apps.oprf.models import EvaluationUsage, KeyStatus, OprfKey
 from apps.oprf.selectors import oprf_key_evaluator, oprf_key_get
 from apps.organisations.models import Organisation
 
-MAX_BATCH = 10_000
-
-
-def key_id_for(public_key: bytes) -> str:
-    return hashlib.sha256(public_key).hexdigest()[:16]
+MAX_BATCH = EVALUATE_BATCH_MAX
 
 
 @sensitive_variables()

@@ -8,6 +8,8 @@ from django.utils import timezone
 
 
 class Sector(models.TextChoices):
+    """The values are vigil_client.contract.SECTORS; tests/client/test_contract.py keeps them equal."""
+
     BANK = "bank", "Bank"
     EXCHANGE = "exchange", "Exchange / VASP"
     PAYMENT_PROVIDER = "payment_provider", "Payment provider"

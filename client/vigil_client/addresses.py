@@ -26,9 +26,9 @@ from bip_utils.bech32.bch_bech32 import BchBech32Utils
 from bip_utils.bech32.bech32 import Bech32Encodings, Bech32Utils
 from bip_utils.bech32.bech32_base import Bech32BaseConst, Bech32BaseUtils
 
-__all__ = ["NAMESPACES", "REASONS", "WHITESPACE", "AddressError", "normalise", "oprf_input"]
+from vigil_client.contract import NAMESPACES
 
-NAMESPACES: tuple[str, ...] = ("btc", "evm", "trx", "ltc", "bch", "doge", "xmr", "sol")
+__all__ = ["NAMESPACES", "REASONS", "WHITESPACE", "AddressError", "normalise", "oprf_input"]
 
 REASONS: dict[str, str] = {
     "empty": "nothing is left once whitespace and any payment-URI wrapper are stripped",

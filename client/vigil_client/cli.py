@@ -10,15 +10,11 @@ from typing import Any, TextIO
 
 from vigil_client import reporting, voprf
 from vigil_client.addresses import NAMESPACES
+from vigil_client.contract import CATEGORIES, CONFIDENCES, REPORT_BATCH_MAX, SIGHTING_VISIBILITIES, TLPS, VISIBILITIES
 from vigil_client.hub import Hub, HubError
 from vigil_client.record import RecordError
 from vigil_client.reporting import (
-    CATEGORIES,
-    CONFIDENCES,
     REPORT_BATCH,
-    SIGHTING_VISIBILITIES,
-    TLPS,
-    VISIBILITIES,
     InvalidFile,
     ReportFileError,
     ReportOptions,
@@ -226,7 +222,9 @@ def _add_report(commands: argparse._SubParsersAction) -> None:
     report.add_argument(
         "--no-sighting-alerts", dest="sighting_alerts", action="store_const", const="false", help="no sighting alerts"
     )
-    report.add_argument("--batch-size", type=int, default=REPORT_BATCH, help=f"1..{MAX_BATCH} reports per request")
+    report.add_argument(
+        "--batch-size", type=int, default=REPORT_BATCH, help=f"1..{REPORT_BATCH_MAX} reports per request"
+    )
     report.add_argument("--restart", action="store_true", help="start a new run instead of resuming the last one")
     report.set_defaults(handler=_report)
 

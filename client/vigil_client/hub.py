@@ -1,6 +1,5 @@
 """HTTP client for the hub's API: API-key auth, problem-details errors, and key-id pinning."""
 
-import hashlib
 import itertools
 import os
 import random
@@ -9,6 +8,8 @@ from dataclasses import dataclass
 from typing import Any
 
 import httpx
+
+from vigil_client.contract import key_id_for
 
 DEFAULT_TIMEOUT = httpx.Timeout(60.0, connect=10.0)
 USABLE_KEY_STATUSES = ("current", "previous")
@@ -69,11 +70,6 @@ class PublishedKey:
     key_id: str
     public_key: bytes
     status: str
-
-
-def key_id_for(public_key: bytes) -> str:
-    """A key id is the first 16 hex characters of SHA-256(public key): one id, one key."""
-    return hashlib.sha256(public_key).hexdigest()[:16]
 
 
 class Hub:

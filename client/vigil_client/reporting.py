@@ -13,17 +13,23 @@ from itertools import islice
 from typing import Any, TypeVar
 
 from vigil_client.addresses import NAMESPACES, AddressError, normalise
+
+# The hub's vocabularies and limits, checked here too so that a bad line is caught before anything is sent.
+from vigil_client.contract import (
+    CATEGORIES,
+    CONFIDENCES,
+    CURRENCY_MAX_LENGTH,
+    REFERENCE_MAX_LENGTH,
+    REPORT_BATCH_MAX,
+    SCREEN_BATCH_MAX,
+    SECTORS,
+    TLPS,
+    VISIBILITIES,
+)
 from vigil_client.hub import Hub, HubError
 from vigil_client.record import BatchAck, Record, Run, Wallet, record_path
-from vigil_client.tokens import MAX_BATCH, Tokenizer
+from vigil_client.tokens import Tokenizer
 
-# The hub's vocabularies, checked here too so that a bad line is caught before anything is sent.
-CATEGORIES = ("osec_payment", "csam_marketplace", "sextortion", "trafficking", "grooming", "other")
-CONFIDENCES = ("low", "medium", "high")
-VISIBILITIES = ("named", "anonymous", "silent")
-SIGHTING_VISIBILITIES = ("named", "anonymous")
-TLPS = ("clear", "green", "amber", "amber+strict", "red")
-SECTORS = ("bank", "exchange", "payment_provider", "ngo", "law_enforcement", "regulator", "other")
 ITEM_FIELDS = (
     "namespace",
     "category",
@@ -46,7 +52,7 @@ POLICY_FIELDS = (
 LIST_FIELDS = ("audience_sectors", "audience_include", "audience_exclude")
 COLUMNS = ("address", *ITEM_FIELDS, *POLICY_FIELDS)
 REPORT_BATCH = 1_000
-MAX_SCREEN = 1_000
+MAX_SCREEN = SCREEN_BATCH_MAX
 MATCH_PAGE = 500
 T = TypeVar("T")
 
@@ -143,8 +149,8 @@ _PARSERS: dict[str, Callable[[str], Any]] = {
     "first_seen": _datetime,
     "last_seen": _datetime,
     "value_amount": _amount,
-    "value_currency": _bounded(12),
-    "reference": _bounded(500),
+    "value_currency": _bounded(CURRENCY_MAX_LENGTH),
+    "reference": _bounded(REFERENCE_MAX_LENGTH),
     "visibility": _choice(VISIBILITIES),
     "tlp": _choice(TLPS),
     "expires_at": _future,
@@ -176,8 +182,8 @@ class ReportOptions:
     @classmethod
     def from_text(cls, texts: dict[str, str], batch_size: int = REPORT_BATCH) -> "ReportOptions":
         """Options from flag texts (lists comma-separated); raises ReportFileError on a bad one."""
-        if not 1 <= batch_size <= MAX_BATCH:
-            raise ReportFileError(f"--batch-size must be between 1 and {MAX_BATCH}")
+        if not 1 <= batch_size <= REPORT_BATCH_MAX:
+            raise ReportFileError(f"--batch-size must be between 1 and {REPORT_BATCH_MAX}")
         try:
             return cls({name: parse_field(name, text, separator=",") for name, text in texts.items()}, batch_size)
         except ValueError as exc:

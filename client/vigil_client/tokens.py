@@ -11,10 +11,11 @@ from typing import Any, TypeVar
 
 from vigil_client import voprf
 from vigil_client.addresses import AddressError, normalise, oprf_input
+from vigil_client.contract import EVALUATE_BATCH_MAX
 from vigil_client.hub import Hub, PublishedKey
 
 DEFAULT_BATCH = 5_000
-MAX_BATCH = 10_000
+MAX_BATCH = EVALUATE_BATCH_MAX
 T = TypeVar("T")
 
 

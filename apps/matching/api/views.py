@@ -5,6 +5,7 @@ from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
+from vigil_client.contract import SCREEN_BATCH_MAX, SIGHTING_VISIBILITIES
 
 from apps.common.api import validated
 from apps.common.throttles import OrganisationRateThrottle
@@ -12,7 +13,7 @@ from apps.matching import selectors, services
 from apps.organisations.models import Scope
 
 MAX_PAGE = 500
-MAX_SCREEN = 1_000
+MAX_SCREEN = SCREEN_BATCH_MAX
 
 
 class MatchListApi(APIView):
@@ -69,7 +70,7 @@ class ScreenApi(APIView):
         )
         record_sighting = serializers.BooleanField(default=False)
         sighting_visibility = serializers.ChoiceField(
-            choices=["named", "anonymous"], default="anonymous", help_text="what reporters alerted of it learn of you"
+            choices=SIGHTING_VISIBILITIES, default="anonymous", help_text="what reporters alerted of it learn of you"
         )
 
     @extend_schema(
