@@ -10,7 +10,7 @@ from apps.common.errors import ValidationFailed
 from apps.indicators.models import Category, Confidence, Report, ReportStatus
 from apps.indicators.policy import POLICY_FIELDS, policy_clean, policy_merge, referenced_slugs
 from apps.oprf.selectors import usable_key_ids
-from apps.organisations.models import Organisation
+from apps.organisations.models import Organisation, OrganisationStatus
 
 MAX_BATCH = REPORT_BATCH_MAX
 TokenPair = tuple[str, str]  # (key id, token)
@@ -36,7 +36,9 @@ def reports_validate(
     errors: list[dict[str, str]] = []
     keys = usable_key_ids()
     slugs = referenced_slugs(batch_policy, *(item.get("policy") for item in items))
-    slugs_to_ids = dict(Organisation.objects.filter(slug__in=slugs).values_list("slug", "id"))
+    # Only active members can be named: a pending or suspended one answers as unknown, like a made-up slug.
+    active = Organisation.objects.filter(slug__in=slugs, status=OrganisationStatus.ACTIVE)
+    slugs_to_ids = dict(active.values_list("slug", "id"))
     seen: dict[TokenPair, int] = {}
     rows = []
     for index, item in enumerate(items):

@@ -9,7 +9,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from apps.audit.services import audit_log
-from apps.common.actors import Actor
+from apps.common.actors import SYSTEM, Actor
 from apps.indicators.models import Report, ReportStatus
 from apps.indicators.selectors import standing_reports
 from apps.matching.locks import TokenPair, tokens_lock
@@ -127,7 +127,12 @@ def matches_sync(*, actor: Actor, pairs: Iterable[TokenPair]) -> MatchChanges:
     MatchParticipant.objects.bulk_update(changed_participants, ["active", "report_id", "joined_at"])
     Match.objects.bulk_update(changed_matches, ["status", "updated_at"])
     for match_id in changes.quarantined:
-        audit_log(actor=actor, action="match.quarantined", data={"match": match_id, "reason": "flood threshold"})
+        # The hub's log, not the reporter's: a quarantine may count reporters the reporter cannot see.
+        audit_log(
+            actor=SYSTEM,
+            action="match.quarantined",
+            data={"match": match_id, "reason": "flood threshold", "last_reporter": actor.label},
+        )
     return changes
 
 
