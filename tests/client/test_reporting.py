@@ -7,7 +7,7 @@ from typing import Any
 import httpx
 import pytest
 from vigil_client.addresses import normalise, oprf_input
-from vigil_client.hub import Hub, HubError
+from vigil_client.hub import Hub, HubError, RetryPolicy
 from vigil_client.reporting import (
     InvalidFile,
     NamespaceError,
@@ -32,6 +32,8 @@ from apps.matching.models import Sighting
 from apps.oprf.models import OprfKey
 from apps.oprf.services import oprf_key_retire, oprf_key_rotate
 
+# A crash, not a blip: the client must not heal the lost answer by retrying, so the run has to resume.
+NO_RETRY = RetryPolicy(total_seconds=0)
 WALLET_UPPER = "BC1QAR0SRRR7XFKVY5L643LYDNW9RE59GTZZWF5MDQ"
 WALLET_LOWER = WALLET_UPPER.lower()
 EVM = "0x52908400098527886E0F7030069857D2E4169EE7"
@@ -190,7 +192,7 @@ def test_a_run_that_lost_an_answer_resumes_and_reports_every_wallet_exactly_once
     url, world = hub_world
     wallets = "\n".join(f"0x{n:040x}" for n in range(1, 8))  # 7 wallets: batches of 3, 3 and 1
     calls = _recording_report_batch(monkeypatch)
-    crashing = Hub(url, world.secret_a, http=httpx.Client(transport=_LosingTransport(lose=2)))
+    crashing = Hub(url, world.secret_a, http=httpx.Client(transport=_LosingTransport(lose=2)), retry=NO_RETRY)
     with pytest.raises(HubError, match="connection reset"):
         _report(crashing, wallets, namespace="evm", category="sextortion", batch_size=3)
     assert Report.objects.count() == 6  # the hub stored batch 2; only its answer was lost
@@ -220,7 +222,7 @@ def test_a_run_that_lost_an_answer_resumes_and_reports_every_wallet_exactly_once
 
 
 def _crash_at_second_batch(url: str, secret: str, wallets: str) -> None:
-    crashing = Hub(url, secret, http=httpx.Client(transport=_LosingTransport(lose=2)))
+    crashing = Hub(url, secret, http=httpx.Client(transport=_LosingTransport(lose=2)), retry=NO_RETRY)
     with pytest.raises(HubError, match="connection reset"):
         _report(crashing, wallets, namespace="evm", category="other", batch_size=2)
 
