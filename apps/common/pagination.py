@@ -48,3 +48,13 @@ class IdCursorPagination(CursorPagination):
         params: Any = request.query_params.copy()
         params[self.cursor_query_param] = plain
         return super().decode_cursor(SimpleNamespace(query_params=params))
+
+    def get_paginated_response_schema(self, schema: dict[str, Any]) -> dict[str, Any]:
+        described = super().get_paginated_response_schema(schema)
+        # Both links are always present (null at either end), and a cursor is opaque.
+        described["required"] = ["next", "previous", "results"]
+        for link in ("next", "previous"):
+            described["properties"][link]["example"] = (
+                f"https://hub.example/api/v1/...?{self.cursor_query_param}=gAAAA..."
+            )
+        return described

@@ -45,6 +45,7 @@ class OprfKeyOutputSerializer(serializers.ModelSerializer):
 
 class OprfKeyListApi(APIView):
     required_scopes = {Scope.REPORT, Scope.SCREEN, Scope.READ, Scope.MANAGE}
+    pagination_class = None  # a handful of keys, answered whole
 
     @extend_schema(
         responses=OprfKeyOutputSerializer(many=True),
