@@ -17,7 +17,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from apps.audit.services import audit_log
-from apps.common.actors import SYSTEM, Actor
+from apps.common.actors import SYSTEM
 from apps.common.public_ids import public_id
 from apps.organisations.models import Role
 from apps.routing.crypto import webhook_secret_decrypt
@@ -165,17 +165,3 @@ def deliveries_due(*, now: datetime | None = None) -> list[int]:
         Q(enqueued_at__isnull=True) | Q(enqueued_at__lt=now - REENQUEUE_AFTER)
     )
     return list(due.order_by("next_attempt_at").values_list("id", flat=True)[:10_000])
-
-
-@transaction.atomic
-def delivery_resend(*, actor: Actor, delivery: Delivery) -> Delivery:
-    """Send again now: a failed delivery gets a fresh run of retries, under the same webhook-id."""
-    Delivery.objects.filter(pk=delivery.pk).exclude(status=DeliveryStatus.DELIVERING).update(
-        status=DeliveryStatus.PENDING, next_attempt_at=timezone.now(), enqueued_at=None, attempts=0
-    )
-    audit_log(actor=actor, action="webhook.delivery_resent", target=delivery)
-    from apps.routing.tasks import enqueue_deliveries
-
-    transaction.on_commit(lambda: enqueue_deliveries([delivery.pk]))
-    delivery.refresh_from_db()
-    return delivery

@@ -16,11 +16,13 @@ from apps.routing.models import (
     Channel,
     ChannelChoice,
     Delivery,
+    DeliveryStatus,
     Event,
     Notification,
     WebhookEndpoint,
 )
 from apps.routing.ssrf import webhook_target
+from apps.routing.tasks import enqueue_deliveries
 
 DEFAULT_CHANNELS = [Channel.EMAIL, Channel.WEBHOOK]
 
@@ -56,8 +58,6 @@ def deliver_notifications(notifications: list[Notification]) -> None:
     created = Delivery.objects.bulk_create(deliveries)
     ids = [delivery.pk for delivery in created]
     if ids:
-        from apps.routing.tasks import enqueue_deliveries
-
         transaction.on_commit(lambda: enqueue_deliveries(ids))
 
 
@@ -131,3 +131,15 @@ def webhook_delete(*, actor: Actor, endpoint: WebhookEndpoint) -> None:
     endpoint.disabled_reason = "deleted by the organisation"
     endpoint.save()
     audit_log(actor=actor, action="webhook.deleted", target=endpoint, data={"url": endpoint.url})
+
+
+@transaction.atomic
+def delivery_resend(*, actor: Actor, delivery: Delivery) -> Delivery:
+    """Send again now: a failed delivery gets a fresh run of retries, under the same webhook-id."""
+    Delivery.objects.filter(pk=delivery.pk).exclude(status=DeliveryStatus.DELIVERING).update(
+        status=DeliveryStatus.PENDING, next_attempt_at=timezone.now(), enqueued_at=None, attempts=0
+    )
+    audit_log(actor=actor, action="webhook.delivery_resent", target=delivery)
+    transaction.on_commit(lambda: enqueue_deliveries([delivery.pk]))
+    delivery.refresh_from_db()
+    return delivery

@@ -9,7 +9,7 @@ from rest_framework.views import APIView
 from apps.common.api import PublicIdField, paginated_response, validated
 from apps.common.public_ids import internal_id
 from apps.organisations.models import Scope
-from apps.routing import delivery, selectors, services
+from apps.routing import selectors, services
 from apps.routing.models import Channel, Delivery, DeliveryAttempt, Event, Notification, WebhookEndpoint
 
 
@@ -223,7 +223,7 @@ class DeliveryResendApi(APIView):
     @extend_schema(request=None, responses=DeliveryOutputSerializer, summary="Send a delivery again (same webhook-id)")
     def post(self, request: Request, webhook_id: str, delivery_id: str) -> Response:
         endpoint = _endpoint(request, webhook_id)
-        resent = delivery.delivery_resend(
+        resent = services.delivery_resend(
             actor=request.actor,
             delivery=selectors.delivery_get_for(endpoint=endpoint, delivery_id=internal_id("delivery", delivery_id)),
         )
