@@ -6,10 +6,10 @@ from collections.abc import Callable
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.db.models import Model
 
 from apps.common.errors import VigilError
 from apps.common.models import IdempotencyRecord
-from apps.organisations.models import Organisation
 
 MAX_KEY_LENGTH = 200
 
@@ -31,7 +31,7 @@ def _replay(record: IdempotencyRecord, fingerprint: str) -> tuple[int, Any]:
 
 
 def idempotent(
-    *, organisation: Organisation, key: str | None, body: Any, action: Callable[[], tuple[int, Any]]
+    *, organisation: Model, key: str | None, body: Any, action: Callable[[], tuple[int, Any]]
 ) -> tuple[int, Any]:
     """Run `action` once per (organisation, key): its answer is stored in its own transaction."""
     if not key:

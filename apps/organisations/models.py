@@ -6,6 +6,8 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from apps.common.scopes import Scope
+
 
 class Sector(models.TextChoices):
     """The values are vigil_client.contract.SECTORS; tests/client/test_contract.py keeps them equal."""
@@ -73,13 +75,6 @@ class Membership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} ({self.role}, {self.organisation})"
-
-
-class Scope(models.TextChoices):
-    REPORT = "report", "Report indicators"
-    SCREEN = "screen", "Screen tokens"
-    READ = "read", "Read matches and organisation data"
-    MANAGE = "manage", "Manage keys, webhooks and settings"
 
 
 ROLE_SCOPES: dict[str, frozenset[str]] = {

@@ -13,7 +13,7 @@ from apps.audit import selectors
 from apps.audit.models import AuditEvent
 from apps.common.api import PublicIdField, paginated_response
 from apps.common.public_ids import PATTERN, internal_id, public_id
-from apps.organisations.models import Scope
+from apps.common.scopes import Scope
 
 # The trail stores row ids; members see the public id of the row's kind, or none at all. Labels,
 # not model imports: the audit app sits below the apps whose rows it names.
