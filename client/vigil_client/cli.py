@@ -12,7 +12,7 @@ from vigil_client import reporting, voprf
 from vigil_client.addresses import NAMESPACES
 from vigil_client.contract import CATEGORIES, CONFIDENCES, REPORT_BATCH_MAX, SIGHTING_VISIBILITIES, TLPS, VISIBILITIES
 from vigil_client.hub import Hub, HubError
-from vigil_client.record import RecordError
+from vigil_client.record import Record, RecordError, dump_document, record_path
 from vigil_client.reporting import (
     REPORT_BATCH,
     InvalidFile,
@@ -193,6 +193,67 @@ def _withdraw(args: argparse.Namespace) -> int:
     return EXIT_INVALID_LINES if failed else 0
 
 
+@contextmanager
+def _local_record(args: argparse.Namespace) -> Iterator[tuple[str, Record]]:
+    """The organisation's slug and local record: named by --organisation offline, else by the hub."""
+    slug = args.organisation
+    if not slug:
+        with _hub(args) as hub:
+            slug = hub.organisation()["slug"]
+    with Record(record_path(slug)) as record:
+        yield slug, record
+
+
+def _record_export(args: argparse.Namespace) -> int:
+    with _local_record(args) as (slug, record):
+        document = record.export_document(slug)
+    # The file holds raw addresses, like the record itself: readable by its owner only.
+    descriptor = os.open(args.path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.fchmod(descriptor, 0o600)
+    with open(descriptor, "w", encoding="utf-8") as file:
+        file.write(dump_document(document))
+    print(f"vigil: wrote {len(document['wallets'])} wallet(s) of {slug} to {args.path}", file=sys.stderr)
+    return 0
+
+
+def _record_import(args: argparse.Namespace) -> int:
+    try:
+        with open(args.path, "rb") as file:
+            document = json.loads(file.read().decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise RecordError(f"{args.path}: not a JSON file ({exc})") from None
+    with _local_record(args) as (slug, record):
+        try:
+            summary = record.import_document(document, slug)
+        except RecordError as exc:
+            raise RecordError(f"{args.path}: {exc}") from None
+    print(
+        f"vigil: {args.path}: {summary.added} added, {summary.updated} updated, {summary.unchanged} already known",
+        file=sys.stderr,
+    )
+    return 0
+
+
+def _add_record(commands: argparse._SubParsersAction) -> None:
+    record = commands.add_parser(
+        "record",
+        help="export or import the local record of which token is which address",
+        description="The file is the vigil-record JSON format the portal reads and writes too. It holds raw "
+        "addresses: keep it as private as the record. Import merges: nothing already recorded is lost.",
+    )
+    actions = record.add_subparsers(dest="action", required=True)
+    for action, handler, text in (
+        ("export", _record_export, "write the record to PATH"),
+        ("import", _record_import, "merge PATH into the record; another organisation's file is refused"),
+    ):
+        parser = actions.add_parser(action, help=text)
+        parser.add_argument("path", metavar="PATH")
+        parser.add_argument(
+            "--organisation", metavar="SLUG", help="the organisation's slug; without it the hub is asked"
+        )
+        parser.set_defaults(handler=handler)
+
+
 def _add_input(parser: argparse.ArgumentParser, *, namespace_required: bool) -> None:
     parser.add_argument("--namespace", required=namespace_required, choices=NAMESPACES)
     parser.add_argument("--file", help="read addresses from this file, one per line (default: the arguments or stdin)")
@@ -265,6 +326,7 @@ def build_parser() -> argparse.ArgumentParser:
     withdraw = commands.add_parser("withdraw", help="withdraw the organisation's reports of these addresses")
     _add_input(withdraw, namespace_required=False)
     withdraw.set_defaults(handler=_withdraw)
+    _add_record(commands)
     return parser
 
 

@@ -5,13 +5,16 @@ import os
 import re
 import sqlite3
 from collections.abc import Iterable
-from dataclasses import astuple, dataclass
+from dataclasses import astuple, dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
 from typing import Any
 
 import platformdirs
+
+from vigil_client.addresses import AddressError, normalise
+from vigil_client.contract import KEY_ID_LENGTH, NAMESPACES
 
 SCHEMA_VERSION = 1
 # The record holds raw addresses: it is read and written here only, and never sent anywhere.
@@ -53,8 +56,17 @@ _WALLET_COLUMNS = "namespace, canonical, address, key_id, token, report_id, stat
 _SLUG = re.compile(r"[A-Za-z0-9_-]{1,100}")
 
 
+# The one file format in which the CLI and the portal hand a record over (`vigil record export`).
+FILE_FORMAT = "vigil-record"
+FILE_VERSION = 1
+_FILE_KEYS = {"format", "version", "organisation", "wallets"}
+_HEX_TOKEN = re.compile(r"[0-9a-f]{64}")
+_HEX_KEY_ID = re.compile(rf"[0-9a-f]{{{KEY_ID_LENGTH}}}")
+_STATUS = re.compile(r"[a-z_]{1,32}")
+
+
 class RecordError(Exception):
-    """The local record cannot be used (a bad organisation slug, a newer schema)."""
+    """The local record cannot be used (a bad organisation slug, a newer schema, a file to refuse)."""
 
 
 @dataclass(frozen=True)
@@ -208,3 +220,137 @@ class Record:
     def finish_run(self, run_id: str) -> None:
         with self._db:
             self._db.execute("UPDATE runs SET finished_at = ? WHERE id = ?", (_now(), run_id))
+
+    def export_document(self, organisation: str) -> dict[str, Any]:
+        """Every wallet of the record as a `vigil-record` document, sorted so equal records give equal files."""
+        rows = self._wallets("1 = 1 ORDER BY namespace, canonical, key_id", ())
+        return record_document(organisation, rows)
+
+    def import_document(self, document: object, organisation: str) -> "ImportSummary":
+        """Merge a `vigil-record` document into the record, all or nothing; nothing already known is lost."""
+        incoming = wallets_from_document(document, organisation)
+        added = updated = 0
+        merged = []
+        for wallet in incoming:
+            local = self._wallets("namespace = ? AND canonical = ? AND key_id = ?", _identity(wallet))
+            result = merge_wallet(local[0] if local else None, wallet)
+            if not local:
+                added += 1
+            elif result != local[0]:
+                updated += 1
+            else:
+                continue
+            merged.append(result)
+        rows = [(*astuple(wallet), _now()) for wallet in merged]
+        with self._db:  # one transaction: a refused file leaves the record as it was
+            self._db.executemany(
+                """INSERT OR REPLACE INTO wallets
+                (namespace, canonical, address, key_id, token, report_id, status, updated_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?)""",
+                rows,
+            )
+        return ImportSummary(added=added, updated=updated, unchanged=len(incoming) - added - updated)
+
+
+@dataclass(frozen=True)
+class ImportSummary:
+    added: int
+    updated: int
+    unchanged: int
+
+
+def _identity(wallet: Wallet) -> tuple[str, str, str]:
+    return (wallet.namespace, wallet.canonical, wallet.key_id)
+
+
+def record_document(organisation: str, wallets: Iterable[Wallet]) -> dict[str, Any]:
+    """The export format, shared with the portal's record.js (frontend/src/record.js)."""
+    return {
+        "format": FILE_FORMAT,
+        "version": FILE_VERSION,
+        "organisation": organisation,
+        "wallets": [
+            {
+                "namespace": wallet.namespace,
+                "canonical": wallet.canonical,
+                "address": wallet.address,
+                "key_id": wallet.key_id,
+                "token": wallet.token,
+                # SQLite's INTEGER affinity turns a numeric id back into a number; the hub's ids are text.
+                "report_id": None if wallet.report_id is None else str(wallet.report_id),
+                "status": wallet.status,
+            }
+            for wallet in sorted(wallets, key=_identity)
+        ],
+    }
+
+
+def dump_document(document: dict[str, Any]) -> str:
+    """The file's text: two-space indented UTF-8 JSON and a newline, byte for byte what record.js writes."""
+    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+
+
+def wallets_from_document(document: object, organisation: str) -> list[Wallet]:
+    """The wallets of a `vigil-record` document of `organisation`; RecordError names what is wrong."""
+    if not isinstance(document, dict) or document.get("format") != FILE_FORMAT:
+        raise RecordError(f"not a {FILE_FORMAT} file")
+    version = document.get("version")
+    if version != FILE_VERSION or isinstance(version, bool):
+        raise RecordError(f"{FILE_FORMAT} version {version!r}; this client reads version {FILE_VERSION}")
+    if set(document) != _FILE_KEYS:
+        raise RecordError(f"a {FILE_FORMAT} file has exactly the fields {', '.join(sorted(_FILE_KEYS))}")
+    owner = document["organisation"]
+    if owner != organisation:
+        raise RecordError(f"the file is the record of organisation {owner!r}, not of {organisation!r}; refusing it")
+    if not isinstance(document["wallets"], list):
+        raise RecordError("wallets must be a list")
+    wallets = [_wallet_from_entry(entry, index) for index, entry in enumerate(document["wallets"])]
+    seen: set[tuple[str, str, str]] = set()
+    for index, wallet in enumerate(wallets):
+        if _identity(wallet) in seen:
+            raise RecordError(f"wallet {index}: the same wallet and key appear twice")
+        seen.add(_identity(wallet))
+    return wallets
+
+
+def _wallet_from_entry(entry: object, index: int) -> Wallet:
+    fields = _WALLET_COLUMNS.split(", ")
+    if not isinstance(entry, dict) or set(entry) != set(fields):
+        raise RecordError(f"wallet {index}: an object with exactly the fields {', '.join(fields)}")
+    text = {name: entry[name] for name in fields if name != "report_id"}
+    if not all(isinstance(value, str) for value in text.values()):
+        raise RecordError(f"wallet {index}: every field but report_id is a string")
+    if not (entry["report_id"] is None or (isinstance(entry["report_id"], str) and entry["report_id"])):
+        raise RecordError(f"wallet {index}: report_id is a non-empty string or null")
+    namespace = text["namespace"]
+    if namespace not in NAMESPACES:
+        raise RecordError(f"wallet {index}: unknown namespace {namespace!r}")
+    try:
+        canonical = normalise(namespace, text["canonical"])
+        spelt = normalise(namespace, text["address"])
+    except AddressError as error:
+        raise RecordError(f"wallet {index}: {error}") from None
+    if canonical != text["canonical"] or spelt != canonical:
+        raise RecordError(f"wallet {index}: the address and its canonical form are not one {namespace} wallet")
+    if not _HEX_KEY_ID.fullmatch(text["key_id"]) or not _HEX_TOKEN.fullmatch(text["token"]):
+        raise RecordError(f"wallet {index}: key_id is {KEY_ID_LENGTH} and token 64 lowercase hex characters")
+    if not _STATUS.fullmatch(text["status"]):
+        raise RecordError(f"wallet {index}: status {text['status']!r} is not a status")
+    return Wallet(**text, report_id=entry["report_id"])
+
+
+def merge_wallet(local: Wallet | None, incoming: Wallet) -> Wallet:
+    """One wallet after an import: what the record knows wins, and fills in only what it lacks.
+
+    The hub's report id and a status past `pending` come from the file when the record has none;
+    a different token for the same address and key means one side is wrong, so it is refused.
+    """
+    if local is None:
+        return incoming
+    if local.token != incoming.token:
+        raise RecordError(
+            f"{local.namespace} {local.canonical}: the file's token under key {local.key_id} differs from the record's"
+        )
+    report_id = local.report_id if local.report_id is not None else incoming.report_id
+    status = incoming.status if local.status == "pending" else local.status
+    return replace(local, report_id=report_id, status=status)
