@@ -354,7 +354,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
-    "ENUM_NAME_OVERRIDES": {"NotificationEventEnum": "apps.routing.models.Event"},
+    "ENUM_NAME_OVERRIDES": {
+        "NotificationEventEnum": "apps.routing.models.Event",
+        "ChannelEnum": "apps.routing.models.Channel",
+    },
 }
 
 # Room for the documented 10,000-item report batch (about 3.7 MB of JSON), refused above this as a

@@ -49,6 +49,13 @@ class IdCursorPagination(CursorPagination):
         params[self.cursor_query_param] = plain
         return super().decode_cursor(SimpleNamespace(query_params=params))
 
+    def get_schema_operation_parameters(self, view: object) -> list[dict[str, Any]]:
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            if parameter["name"] == self.page_size_query_param:
+                parameter["schema"].update(minimum=1, maximum=self.max_page_size)
+        return parameters
+
     def get_paginated_response_schema(self, schema: dict[str, Any]) -> dict[str, Any]:
         described = super().get_paginated_response_schema(schema)
         # Both links are always present (null at either end), and a cursor is opaque.

@@ -1,5 +1,7 @@
 """API of the key service: published keys and blind evaluation."""
 
+from drf_spectacular.extensions import OpenApiSerializerFieldExtension
+from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.request import Request
@@ -30,6 +32,13 @@ class HexBytesField(serializers.CharField):
         if len(value) != self.size:
             raise serializers.ValidationError(f"must be {self.size} bytes as {2 * self.size} hex characters")
         return value
+
+
+class HexBytesFieldExtension(OpenApiSerializerFieldExtension):
+    target_class = HexBytesField
+
+    def map_serializer_field(self, auto_schema: AutoSchema, direction: str) -> dict[str, str]:
+        return {"type": "string", "pattern": f"^[0-9a-fA-F]{{{2 * self.target.size}}}$"}
 
 
 class OprfKeyOutputSerializer(serializers.ModelSerializer):

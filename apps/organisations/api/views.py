@@ -83,7 +83,7 @@ class ApiKeyListApi(APIView):
             ref_name = "ApiKeyCreate"
 
         name = serializers.CharField(max_length=100)
-        scopes = serializers.ListField(child=serializers.ChoiceField(choices=Scope.choices), allow_empty=False)
+        scopes = serializers.ListField(child=serializers.ChoiceField(choices=Scope.choices), min_length=1)
         expires_at = serializers.DateTimeField(required=False, allow_null=True)
 
     @extend_schema(responses=ApiKeyOutputSerializer(many=True), summary="API keys of the calling organisation")

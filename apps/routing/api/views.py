@@ -54,11 +54,25 @@ class NotificationMarkApi(APIView):
         return Response(NotificationOutputSerializer(notification).data)
 
 
+def _channels(name: str, *, required: bool) -> serializers.Serializer:
+    """Event -> the channels it goes to, as the schema shows it."""
+    return inline_serializer(
+        name,
+        {
+            event: serializers.ListField(child=serializers.ChoiceField(choices=Channel.choices), required=required)
+            for event in Event.values
+        },
+    )
+
+
+CHANNELS = _channels("Channels", required=True)
+
+
 class ChannelsApi(APIView):
     required_scopes = {"GET": {Scope.READ, Scope.MANAGE}, "PUT": {Scope.MANAGE}}
 
     @extend_schema(
-        responses=inline_serializer("Channels", {"match.created": serializers.ListField()}),
+        responses=CHANNELS,
         summary="Which channels (email, webhook) each event goes to; the inbox gets every event",
     )
     def get(self, request: Request) -> Response:
@@ -78,8 +92,8 @@ class ChannelsApi(APIView):
             return choices
 
     @extend_schema(
-        request=inline_serializer("ChannelsInput", {"match.created": serializers.ListField()}),
-        responses=inline_serializer("ChannelsSet", {"match.created": serializers.ListField()}),
+        request=_channels("ChannelsInput", required=False),
+        responses=CHANNELS,
         summary="Choose channels per event",
     )
     def put(self, request: Request) -> Response:
