@@ -92,6 +92,15 @@ def test_an_unsupported_method_is_a_problem_405_naming_the_allowed_ones(world) -
     assert response["Allow"].startswith("GET")
 
 
+def test_a_write_to_an_unknown_api_path_is_a_problem_404_even_with_a_session_cookie(world) -> None:
+    client = APIClient(enforce_csrf_checks=True)  # as a browser's request would be checked
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {world.secret_a}")
+    client.cookies["sessionid"] = "stale"
+    response = client.post("/api/v1/api-keys/not-an-id", {}, format="json")
+    assert response.status_code == 404
+    assert response["Content-Type"] == "application/problem+json"
+
+
 # The README's API table: `METHOD[/METHOD] path` items, then the scopes, either one list for every
 # method or `scopes (METHOD)` groups separated by semicolons.
 ALL_SCOPES = set(Scope.values)
