@@ -216,3 +216,26 @@ def test_report_shows_a_progress_bar_on_a_terminal_only(hub_env, capsys, monkeyp
     assert "3/3" not in _run(capsys, monkeypatch, hub_env.secret_a, *report)[2]
     monkeypatch.setattr(sys.stderr, "isatty", lambda: True)
     assert "3/3" in _run(capsys, monkeypatch, hub_env.secret_a, *report, "--restart")[2]
+
+
+def test_record_export_names_the_organisation_the_hub_says_and_another_organisation_cannot_import_it(
+    hub_env, capsys, monkeypatch, tmp_path
+) -> None:
+    world = hub_env
+    wallets = _file(tmp_path, "w.txt", f"{WALLET_UPPER}\n")
+    assert (
+        _run(capsys, monkeypatch, world.secret_a, "report", "--namespace", "btc", "--category", "other", wallets)[0]
+        == 0
+    )
+    exported = tmp_path / "record.json"
+    assert _run(capsys, monkeypatch, world.secret_a, "record", "export", str(exported))[0] == 0
+    document = json.loads(exported.read_text())
+    assert document["organisation"] == world.org_a.slug
+    [wallet] = document["wallets"]
+    assert (wallet["canonical"], wallet["address"], wallet["status"]) == (WALLET_LOWER, WALLET_UPPER, "reported")
+    assert isinstance(wallet["report_id"], str)
+    assert wallet["report_id"]  # the hub's opaque id, kept so the member can withdraw from anywhere
+
+    code, _, err = _run(capsys, monkeypatch, world.secret_b, "record", "import", str(exported))
+    assert code == 2
+    assert f"the file is the record of organisation '{world.org_a.slug}', not of '{world.org_b.slug}'" in err
