@@ -223,10 +223,8 @@ def test_record_export_names_the_organisation_the_hub_says_and_another_organisat
 ) -> None:
     world = hub_env
     wallets = _file(tmp_path, "w.txt", f"{WALLET_UPPER}\n")
-    assert (
-        _run(capsys, monkeypatch, world.secret_a, "report", "--namespace", "btc", "--category", "other", wallets)[0]
-        == 0
-    )
+    report = ["report", "--namespace", "btc", "--category", "other", wallets]
+    assert _run(capsys, monkeypatch, world.secret_a, *report)[0] == 0
     exported = tmp_path / "record.json"
     assert _run(capsys, monkeypatch, world.secret_a, "record", "export", str(exported))[0] == 0
     document = json.loads(exported.read_text())
