@@ -121,6 +121,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "axes",
     "csp",
+    "django_htmx",
     "apps.common",
     "apps.audit",
     "apps.organisations",
@@ -129,6 +130,7 @@ INSTALLED_APPS = [
     "apps.indicators",
     "apps.matching",
     "apps.routing",
+    "apps.portal",
 ]
 
 MIDDLEWARE = [
@@ -145,6 +147,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
     # Turns a sign-in refused for lockout into the lockout page (apps.accounts.lockout.locked_out).
     "axes.middleware.AxesMiddleware",
     "apps.common.middleware.ServiceUnavailableMiddleware",

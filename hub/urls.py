@@ -1,4 +1,4 @@
-"""Top-level routes: admin, sign-in, API, health."""
+"""Top-level routes: admin, sign-in, API, health, and the member portal at the root."""
 
 from django.contrib import admin
 from django.urls import include, path
@@ -14,4 +14,5 @@ urlpatterns = [
     path("accounts/", include("apps.accounts.urls")),
     path("api/v1/", include(("hub.api_urls", "api"), namespace="api")),
     path("healthz", healthz, name="healthz"),
+    path("", include("apps.portal.urls")),
 ]

@@ -3,12 +3,15 @@
 import re
 from typing import Any
 
+from django.db import transaction
 from django.utils import timezone
 from vigil_client.contract import NAMESPACES, REPORT_BATCH_MAX
 
+from apps.audit.services import audit_log
+from apps.common.actors import Actor
 from apps.common.errors import ValidationFailed
 from apps.indicators.models import Category, Confidence, Report, ReportStatus
-from apps.indicators.policy import POLICY_FIELDS, policy_clean, policy_merge, referenced_slugs
+from apps.indicators.policy import HUB_DEFAULTS, POLICY_FIELDS, policy_clean, policy_merge, referenced_slugs
 from apps.oprf.selectors import usable_key_ids
 from apps.organisations.models import Organisation, OrganisationStatus
 
@@ -134,3 +137,36 @@ def reports_due_for_expiry(*, limit: int = MAX_BATCH) -> list[Report]:
         .filter(status=ReportStatus.ACTIVE, expires_at__lte=timezone.now())
         .order_by("expires_at")[:limit]
     )
+
+
+DEFAULT_POLICY_FIELDS = ("visibility", "tlp", "audience_sectors", "sighting_alerts")
+
+
+@transaction.atomic
+def organisation_default_policy_set(
+    *, actor: Actor, organisation: Organisation, policy: dict[str, Any]
+) -> dict[str, Any]:
+    """Set the sharing-policy defaults the organisation's new reports start from; audited with old and new."""
+    unknown = set(policy) - set(DEFAULT_POLICY_FIELDS)
+    if unknown:
+        raise ValidationFailed(f"Cannot set {', '.join(sorted(unknown))} as a default.")
+    clean = policy_clean(policy_merge(policy), slugs_to_ids={})
+    if clean.errors:
+        raise ValidationFailed(
+            "The default policy is invalid.",
+            errors=[{"pointer": f"/{name}", "detail": message} for name, message in clean.errors],
+        )
+    current = Organisation.objects.select_for_update().get(pk=organisation.pk)
+    new = {name: getattr(clean, name) for name in DEFAULT_POLICY_FIELDS}
+    previous = {name: current.default_policy.get(name, HUB_DEFAULTS[name]) for name in DEFAULT_POLICY_FIELDS}
+    if new != current.default_policy:
+        current.default_policy = new
+        current.save(update_fields=["default_policy"])
+        audit_log(
+            actor=actor,
+            action="organisation.default_policy_set",
+            organisation_id=current.pk,
+            data={"from": previous, "to": new},
+        )
+    organisation.default_policy = new
+    return new

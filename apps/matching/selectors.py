@@ -123,6 +123,24 @@ def match_page_visible_to(*, organisation: Organisation, before: str | None, lim
     return views
 
 
+def match_list_visible_to(*, organisation: Organisation) -> list[dict[str, Any]]:
+    """Every match the organisation may see, as it may see it (for counts and summaries; unordered)."""
+    views = (match_view(match, organisation) for match in match_candidates_for(organisation=organisation))
+    return [view for view in views if view is not None]
+
+
+def match_quarantine_queue() -> QuerySet[Match]:
+    """Quarantined matches awaiting a hub administrator's review, oldest first (hub administrators only)."""
+    return match_with_participants().filter(status=MatchStatus.QUARANTINED).order_by("created_at", "id")
+
+
+def match_get_quarantined(*, match_id: str) -> Match:
+    match = match_quarantine_queue().filter(pk=internal_id("match", match_id)).first()
+    if match is None:
+        raise NotFound("No such quarantined match.")
+    return match
+
+
 @dataclass
 class ScreenResult:
     key_id: str

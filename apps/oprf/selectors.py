@@ -1,12 +1,14 @@
 """Reading OPRF keys; evaluators are built only for keys that may still be used."""
 
 from django.db.models import QuerySet
+from django.utils import timezone
 from django.views.decorators.debug import sensitive_variables
 from vigil_client import voprf
 
 from apps.common.errors import NotFound, ValidationFailed
 from apps.oprf.crypto import secret_decrypt
-from apps.oprf.models import KeyStatus, OprfKey
+from apps.oprf.models import EvaluationUsage, KeyStatus, OprfKey
+from apps.organisations.models import Organisation
 
 USABLE_STATUSES = (KeyStatus.CURRENT, KeyStatus.PREVIOUS)
 
@@ -14,6 +16,17 @@ USABLE_STATUSES = (KeyStatus.CURRENT, KeyStatus.PREVIOUS)
 def oprf_key_list_published() -> QuerySet[OprfKey]:
     """Keys members may see: everything but keys still pending activation."""
     return OprfKey.objects.exclude(status=KeyStatus.PENDING).order_by("-created_at")
+
+
+def oprf_key_list_all() -> QuerySet[OprfKey]:
+    """Every key, pending ones included, for hub administrators; secrets are never read here."""
+    return OprfKey.objects.defer("secret_ciphertext").order_by("-created_at")
+
+
+def evaluations_used_today(*, organisation: Organisation) -> int:
+    """OPRF evaluations charged to the organisation this UTC day."""
+    usage = EvaluationUsage.objects.filter(organisation=organisation, day=timezone.now().date()).first()
+    return usage.count if usage is not None else 0
 
 
 def oprf_key_get(*, key_id: str) -> OprfKey:

@@ -16,6 +16,11 @@ def organisation_get_by_slug(*, slug: str) -> Organisation:
         raise NotFound(f"No organisation with slug {slug!r}.") from None
 
 
+def organisation_list() -> QuerySet[Organisation]:
+    """Every organisation, for hub administrators (who belong to none)."""
+    return Organisation.objects.order_by("name")
+
+
 def membership_list_visible_to(*, organisation: Organisation) -> QuerySet[Membership]:
     return Membership.objects.filter(organisation=organisation).select_related("user").order_by("id")
 

@@ -236,6 +236,30 @@ def user_set_active(*, actor: Actor, user: AbstractBaseUser, active: bool, reaso
     return user
 
 
+@transaction.atomic
+def membership_remove(*, actor: Actor, membership: Membership) -> Membership:
+    """Take a person out of the organisation: they can no longer sign in, and their sessions are refused.
+
+    The membership row stays (the audit trail and their API keys' history refer to it); a removed
+    person is an inactive user, and reinstating them is a hub administrator's reactivation.
+    """
+    membership = Membership.objects.select_for_update().select_related("user").get(pk=membership.pk)
+    if membership.user_id == getattr(actor.user, "pk", None):
+        raise PermissionRefused("You cannot remove yourself.")
+    user = membership.user
+    if user.is_active:
+        user.is_active = False
+        user.save(update_fields=["is_active"])
+        audit_log(
+            actor=actor,
+            action="membership.removed",
+            organisation_id=membership.organisation_id,
+            target=membership,
+            data={"user": user.get_username(), "role": membership.role},
+        )
+    return membership
+
+
 def scopes_parse(scopes: list[str] | str) -> list[str]:
     items = scopes.split(",") if isinstance(scopes, str) else scopes
     cleaned = sorted({item.strip() for item in items if item.strip()})

@@ -7,10 +7,14 @@ from apps.organisations.models import Organisation
 from apps.routing.models import Delivery, Notification, WebhookEndpoint
 
 
-def notification_list_visible_to(*, organisation: Organisation, unread: bool | None = None) -> QuerySet[Notification]:
+def notification_list_visible_to(
+    *, organisation: Organisation, unread: bool | None = None, event: str | None = None
+) -> QuerySet[Notification]:
     queryset = Notification.objects.filter(organisation=organisation)
     if unread is not None:
         queryset = queryset.filter(read_at__isnull=unread)
+    if event is not None:
+        queryset = queryset.filter(event=event)
     return queryset.order_by("-id")
 
 

@@ -1,0 +1,18 @@
+"""Presentation filters: opaque ids and short tokens, never sequential row ids."""
+
+from django import template
+
+from apps.common.public_ids import public_id as make_public_id
+
+register = template.Library()
+
+
+@register.filter
+def public_id(pk: int, kind: str) -> str:
+    """The public id of row `pk` of `kind`: `{{ report.pk|public_id:"report" }}`."""
+    return make_public_id(kind, pk)
+
+
+@register.filter
+def short_token(token: str) -> str:
+    return f"{token[:12]}…" if token else ""
