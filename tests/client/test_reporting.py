@@ -26,7 +26,7 @@ from vigil_client.reporting import (
 
 from apps.common.actors import SYSTEM
 from apps.common.models import IdempotencyRecord
-from apps.common.public_ids import internal_id
+from apps.common.public_ids import internal_id, public_id
 from apps.indicators.models import Report
 from apps.matching.models import Sighting
 from apps.oprf.models import OprfKey
@@ -218,7 +218,7 @@ def test_a_run_that_lost_an_answer_resumes_and_reports_every_wallet_exactly_once
     assert IdempotencyRecord.objects.filter(organisation=world.org_a).count() == 3
     with open_record(Hub(url, world.secret_a)) as record:
         ids = {record.wallets_for("evm", f"0x{n:040x}")[0].report_id for n in range(1, 8)}
-    assert ids == set(Report.objects.values_list("id", flat=True))
+    assert ids == {public_id("report", pk) for pk in Report.objects.values_list("id", flat=True)}
 
 
 def _crash_at_second_batch(url: str, secret: str, wallets: str) -> None:
