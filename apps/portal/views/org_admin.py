@@ -55,8 +55,10 @@ def person_role(request: HttpRequest, membership_id: str) -> HttpResponse:
 @member_required(roles=MANAGERS)
 def person_remove(request: HttpRequest, membership_id: str) -> HttpResponse:
     membership = _membership(request, membership_id)
-    form = RoleForm()  # carries the refusal, if any, to the page
-    if attempt(form, lambda: services.membership_remove(actor=actor(request), membership=membership)):
+    form = RoleForm(data={"role": membership.role})  # carries the refusal, if any, to the page
+    if form.is_valid() and attempt(
+        form, lambda: services.membership_remove(actor=actor(request), membership=membership)
+    ):
         messages.success(request, f"{membership.user.get_username()} was removed and can no longer sign in.")
         return redirect("portal:people")
     memberships = selectors.membership_list_visible_to(organisation=actor(request).organisation)
