@@ -130,6 +130,11 @@ INSTALLED_APPS = [
     "apps.indicators",
     "apps.matching",
     "apps.routing",
+    # After apps.accounts, whose templates override allauth's.
+    "allauth",
+    "allauth.account",
+    "allauth.mfa",
+    "allauth.usersessions",
     "apps.portal",
 ]
 
@@ -145,6 +150,11 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
+    # Ends sessions of people who may no longer sign in, and sends the unenrolled to set up a second factor.
+    "apps.accounts.middleware.SessionGuardMiddleware",
+    # Records every signed-in session against its user, so "sign out everywhere" can find them all.
+    "allauth.usersessions.middleware.UserSessionsMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -281,6 +291,44 @@ LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "accounts:home"
 LOGOUT_REDIRECT_URL = "accounts:login"
 
+# django-allauth: sign-in by user name or e-mail, password reset by e-mail, and a required second factor.
+# Nobody signs up: people are created by their organisation's admin or a hub administrator.
+ACCOUNT_ADAPTER = "apps.accounts.adapter.AccountAdapter"
+ACCOUNT_FORMS = {"login": "apps.accounts.forms.SignInForm"}
+ACCOUNT_LOGIN_METHODS = {"username", "email"}
+ACCOUNT_SIGNUP_FIELDS = ["username*", "email*", "password1*", "password2*"]
+ACCOUNT_EMAIL_VERIFICATION = "optional"
+ACCOUNT_EMAIL_NOTIFICATIONS = True
+ACCOUNT_LOGOUT_REDIRECT_URL = LOGOUT_REDIRECT_URL
+# No "remember me": a session ends with the browser, or after VIGIL_SESSION_IDLE_MINUTES idle.
+ACCOUNT_SESSION_REMEMBER = False
+ACCOUNT_PREVENT_ENUMERATION = True
+# Axes counts failed passwords per account and address (below); allauth's own per-account counter would
+# let anyone lock a member out from anywhere, so it is off. Its other limits (reset e-mails...) stay.
+ACCOUNT_RATE_LIMITS = {"login_failed": False}
+USERSESSIONS_TRACK_ACTIVITY = True
+MFA_FORMS = {
+    "authenticate": "apps.accounts.forms.SecondFactorForm",
+    "reauthenticate": "apps.accounts.forms.SecondFactorReauthenticateForm",
+}
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
+MFA_TOTP_ISSUER = "Vigil hub"
+# Without open sign-up nobody can claim another person's address, so an e-mail not yet confirmed through
+# allauth (every address an admin typed in) must not stop that person from adding a second factor.
+MFA_ALLOW_UNVERIFIED_EMAIL = True
+# Passkeys on plain-http localhost during development only; browsers insist on HTTPS everywhere else.
+MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = not PRODUCTION
+
+# Sessions end after this long without a request (each request pushes the expiry on).
+VIGIL_SESSION_IDLE_MINUTES = env_int(
+    "VIGIL_SESSION_IDLE_MINUTES", 30, help="Minutes without a request after which a signed-in session ends."
+)
+if VIGIL_SESSION_IDLE_MINUTES < 1:
+    raise ImproperlyConfigured("VIGIL_SESSION_IDLE_MINUTES must be at least 1")
+SESSION_COOKIE_AGE = VIGIL_SESSION_IDLE_MINUTES * 60
+SESSION_SAVE_EVERY_REQUEST = True
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+
 # Lockout after repeated failed sign-ins (django-axes). Failures count per account and client address
 # together, so nobody can lock a member out from elsewhere; every spelling of an account counts as one.
 AXES_FAILURE_LIMIT = env_int(
@@ -329,7 +377,7 @@ DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "vigil@localhost", help="Send
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "apps.organisations.auth.ApiKeyAuthentication",
-        "rest_framework.authentication.SessionAuthentication",
+        "apps.accounts.api_auth.MemberSessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["apps.organisations.permissions.IsOrganisationMember"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
@@ -403,6 +451,7 @@ SECURE_SSL_REDIRECT = env_bool(
 SESSION_COOKIE_SECURE = PRODUCTION
 CSRF_COOKIE_SECURE = PRODUCTION
 SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
 SECURE_HSTS_SECONDS = 31_536_000 if PRODUCTION else 0
 SECURE_HSTS_INCLUDE_SUBDOMAINS = PRODUCTION
 SECURE_HSTS_PRELOAD = PRODUCTION

@@ -5,6 +5,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pytest
+from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 from django.conf import settings
 from django.db import connection
 from rest_framework.test import APIClient
@@ -91,6 +92,9 @@ def world(db) -> World:
     alice = MembershipFactory(organisation=org_a, role=Role.ADMIN, user__username="alice").user
     bob = MembershipFactory(organisation=org_a, role=Role.VIEWER, user__username="bob").user
     charlie = MembershipFactory(organisation=org_b, role=Role.ANALYST, user__username="charlie").user
+    # Everyone on the hub holds a second factor (apps.accounts); theirs is an authenticator app.
+    for person in (alice, bob, charlie):
+        TOTP.activate(person, generate_totp_secret())
     key_a, secret_a = ApiKeyFactory.with_secret(organisation=org_a, scopes=["report", "screen", "read", "manage"])
     key_b, secret_b = ApiKeyFactory.with_secret(organisation=org_b, scopes=["report", "screen", "read", "manage"])
     return World(org_a, org_b, alice, bob, charlie, key_a, secret_a, key_b, secret_b)

@@ -1,5 +1,7 @@
-"""Who a sign-in names: a user name, or an e-mail address that belongs to exactly one user."""
+"""Who a sign-in names (a user name, or an e-mail address that belongs to exactly one user), and whether
+they hold a second factor."""
 
+from allauth.mfa.models import Authenticator
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 
@@ -20,3 +22,11 @@ def lockout_username(*, login: str) -> str:
     in any case) shares one counter, so varying the spelling earns no extra attempts."""
     user = user_for_login(login=login.strip())
     return user.get_username() if user is not None else login.strip().lower()
+
+
+def user_has_second_factor(*, user: AbstractBaseUser) -> bool:
+    """Whether the person holds an authenticator app (TOTP) or a security key / passkey (WebAuthn);
+    recovery codes alone do not count, as they only stand in for one of those."""
+    return Authenticator.objects.filter(
+        user_id=user.pk, type__in=[Authenticator.Type.TOTP, Authenticator.Type.WEBAUTHN]
+    ).exists()

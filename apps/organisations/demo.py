@@ -2,7 +2,11 @@
 
 from dataclasses import dataclass
 
+from allauth.mfa.adapter import get_adapter as mfa_adapter
+from allauth.mfa.models import Authenticator
+from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 
 from apps.common.actors import SYSTEM
@@ -21,8 +25,18 @@ DEMO_MEMBERS = [
 class DemoCredential:
     organisation: str
     username: str
-    password: str
+    password: str  # empty when the person existed already and only their authenticator is new
     api_key: str = ""
+    totp_secret: str = ""
+    totp_uri: str = ""
+
+
+def _demo_authenticator(user: AbstractBaseUser) -> tuple[str, str]:
+    """Give a demo person an authenticator app, stored exactly as allauth stores one activated on its page,
+    and return its base32 secret and otpauth:// URI, so a newcomer can add it to an app and sign in."""
+    secret = generate_totp_secret()
+    TOTP.activate(user, secret)
+    return secret, mfa_adapter().build_totp_url(user, secret)
 
 
 @transaction.atomic
@@ -40,16 +54,24 @@ def demo_load() -> list[DemoCredential]:
             contact_name=f"{name} duty desk",
             contact_email=f"{username}@example.org",
         )
-        _, password = user_create(
+        user, password = user_create(
             actor=SYSTEM, organisation=organisation, username=username, email=f"{username}@example.org", role=Role.ADMIN
         )
         _, secret = api_key_create(
             actor=SYSTEM, organisation=organisation, name="demo", scopes=["report", "screen", "read", "manage"]
         )
-        created.append(DemoCredential(organisation.slug, username, password, secret))
+        created.append(DemoCredential(organisation.slug, username, password, secret, *_demo_authenticator(user)))
     if not get_user_model().objects.filter(username="hub-admin").exists():
-        _, password = user_create(
+        user, password = user_create(
             actor=SYSTEM, organisation=None, username="hub-admin", email="hub-admin@example.org", hub_admin=True
         )
-        created.append(DemoCredential("(hub administrator)", "hub-admin", password))
+        created.append(DemoCredential("(hub administrator)", "hub-admin", password, "", *_demo_authenticator(user)))
+    # Demo people from before second factors were required get an authenticator now (their password stands).
+    demo_names = [username for *_, username in DEMO_MEMBERS] + ["hub-admin"]
+    for user in (
+        get_user_model().objects.filter(username__in=demo_names).exclude(authenticator__type=Authenticator.Type.TOTP)
+    ):
+        membership = getattr(user, "membership", None)
+        organisation_label = membership.organisation.slug if membership is not None else "(hub administrator)"
+        created.append(DemoCredential(organisation_label, user.get_username(), "", "", *_demo_authenticator(user)))
     return created

@@ -1,6 +1,7 @@
 """Hub administrators manage people in the admin only through audited services."""
 
 import pytest
+from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
@@ -20,6 +21,7 @@ CHANGELIST = reverse("admin:auth_user_changelist")
 def hub_admin(client):
     user, _ = services.user_create(actor=SYSTEM, organisation=None, username="ops", email="ops@hub.example",
                                    hub_admin=True)  # fmt: skip
+    TOTP.activate(user, generate_totp_secret())  # the admin, like every page, needs a second factor
     client.force_login(user)
     return user
 

@@ -7,7 +7,10 @@ from apps.organisations.demo import demo_load
 
 
 class Command(ServiceCommand):
-    help = "Create the demo bank, exchange, NGO and police unit (an admin and an API key each) and a hub admin."
+    help = (
+        "Create the demo bank, exchange, NGO and police unit (an admin with an authenticator app and an API key "
+        "each) and a hub admin."
+    )
 
     def run(self, **options: Any) -> None:
         credentials = demo_load()
@@ -17,8 +20,11 @@ class Command(ServiceCommand):
             return
         self.stdout.write("Demo consortium created. Credentials are shown this once:")
         for credential in credentials:
-            self.stdout.write(
-                f"  {credential.organisation:34} user {credential.username:15} password {credential.password}"
-            )
+            password = credential.password or "(unchanged)"
+            self.stdout.write(f"  {credential.organisation:34} user {credential.username:15} password {password}")
+            if credential.totp_secret:
+                # Signing in asks for a code from an authenticator app holding this secret (or scan the URI).
+                self.stdout.write(f"  {'':34} TOTP secret {credential.totp_secret}")
+                self.stdout.write(f"  {'':34} {credential.totp_uri}")
             if credential.api_key:
                 self.stdout.write(f"  {'':34} API key {credential.api_key}")
