@@ -1,6 +1,6 @@
 """API for disclosure requests: ask an anonymous counterpart who it is, and answer such requests."""
 
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -14,14 +14,24 @@ from apps.matching import disclosure, selectors
 from apps.matching.models import LegalBasis
 from apps.organisations.models import Scope
 
-DISCLOSURE_VIEW = inline_serializer(
-    "DisclosureView",
-    {"id": serializers.CharField(), "direction": serializers.CharField(), "status": serializers.CharField()},
-)
+
+class DisclosureViewSerializer(serializers.Serializer):
+    """A disclosure request as one of its two parties sees it (built by `disclosure.disclosure_view`)."""
+
+    class Meta:
+        ref_name = "DisclosureView"
+
+    id = serializers.RegexField(r"^dis_[a-z2-7]{26}$")
+    direction = serializers.ChoiceField(choices=["incoming", "outgoing"])
+    status = serializers.CharField()
+
+
+DISCLOSURE_VIEW = DisclosureViewSerializer
 
 
 class DisclosureListApi(APIView):
     required_scopes = {"GET": {Scope.READ, Scope.REPORT}, "POST": {Scope.REPORT}}
+    problem_statuses = {"POST": {404, 409}}
     throttle_classes = [OrganisationRateThrottle]
     throttle_scope = "disclosure"
 
@@ -40,7 +50,7 @@ class DisclosureListApi(APIView):
         return super().get_throttles() if self.request.method == "POST" else []
 
     @extend_schema(
-        responses=DISCLOSURE_VIEW,
+        responses=DisclosureViewSerializer(many=True),
         summary="Disclosure requests made by or to the calling organisation",
         operation_id="disclosures_list",
     )
@@ -77,6 +87,7 @@ class DisclosureDetailApi(APIView):
 
 class DisclosureAnswerApi(APIView):
     required_scopes = {Scope.REPORT}
+    problem_statuses = {"POST": {409}}
     approve = True
 
     class InputSerializer(serializers.Serializer):

@@ -120,6 +120,7 @@ READ_OR_REPORT = {Scope.REPORT, Scope.READ}
 
 class ReportListApi(APIView):
     required_scopes = {"GET": READ_OR_REPORT, "POST": {Scope.REPORT}, "DELETE": {Scope.REPORT}}
+    problem_statuses = {"DELETE": {404}}
     throttle_classes = [OrganisationRateThrottle]
     throttle_scope = "report"
 

@@ -18,11 +18,12 @@ MAX_SCREEN = SCREEN_BATCH_MAX
 
 class MatchListApi(APIView):
     required_scopes = {Scope.READ, Scope.REPORT}
+    problem_statuses = {"GET": {404}}
 
     @extend_schema(
         parameters=[
             OpenApiParameter("before", str, description="cursor: the last match id of the previous page"),
-            OpenApiParameter("page_size", int),
+            OpenApiParameter("page_size", {"type": "integer", "minimum": 1, "maximum": MAX_PAGE}),
         ],
         responses=inline_serializer(
             "MatchPage",
