@@ -126,3 +126,12 @@ def test_another_organisations_objects_are_not_found(portal, alice, charlie) -> 
 def test_a_public_id_of_another_kind_is_not_found(portal, alice) -> None:
     report = portal.report(portal.world.org_a, token_for("kind"))[0]
     assert alice.get(reverse("portal:match", args=[public_id("report", report.pk)])).status_code == 404
+
+
+def test_a_member_without_a_second_factor_is_sent_to_set_one_up(portal) -> None:
+    newcomer = MembershipFactory(organisation=portal.world.org_a, role="analyst", user__username="newcomer").user
+    client = Client()
+    client.force_login(newcomer)
+    response = client.get(reverse("portal:matches"))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("mfa_activate_totp"))
