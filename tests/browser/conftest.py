@@ -15,9 +15,16 @@ from playwright.sync_api import ConsoleMessage, Page
 CHROMIUM = "/usr/bin/chromium"
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots"
 
-# Playwright's sync API runs an event loop in the test's thread; the ORM calls the tests make
-# there (fixtures, assertions) are ordinary blocking calls against the live server's database.
+# Playwright's sync API runs an event loop in the main thread from the first browser test on; the
+# ORM calls made there (fixtures, assertions, the database set-up) are ordinary blocking calls.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Browser tests run last: Playwright's session keeps an event loop running in the main thread
+    from its first test on, and Django refuses ORM calls from a thread with a running loop."""
+    items.sort(key=lambda item: "tests/browser/" in item.nodeid)
 
 
 @pytest.fixture(scope="session")
