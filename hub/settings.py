@@ -239,6 +239,7 @@ CELERY_BEAT_SCHEDULE = {
     "expire-reports": {"task": "apps.matching.tasks.expire_reports", "schedule": 86_400.0},
     "prune-idempotency-records": {"task": "apps.common.tasks.prune_idempotency_records", "schedule": 86_400.0},
     "expire-disclosures": {"task": "apps.matching.tasks.expire_disclosures", "schedule": 3600.0},
+    "expire-invitations": {"task": "apps.organisations.tasks.expire_invitations", "schedule": 3600.0},
 }
 
 VIGIL_OPRF_DAILY_QUOTA = env_int(
@@ -267,6 +268,16 @@ VIGIL_DISCLOSURE_EXPIRY_DAYS = env_int(
 VIGIL_DISCLOSURE_RATE = env_str(
     "VIGIL_DISCLOSURE_RATE", "20/day", help="Disclosure requests an organisation may make (DRF rate)."
 )
+VIGIL_INVITATION_DAYS = env_int(
+    "VIGIL_INVITATION_DAYS", 7, help="Days an e-mailed invitation to join an organisation stays usable."
+)
+VIGIL_APPLICATION_RATE = env_str(
+    "VIGIL_APPLICATION_RATE",
+    "5/hour",
+    help="Applications to join the hub accepted from one address (N/min, N/hour, N/day).",
+)
+if VIGIL_INVITATION_DAYS < 1:
+    raise ImproperlyConfigured("VIGIL_INVITATION_DAYS must be at least 1")
 VIGIL_WEBHOOK_ALLOW_HTTP = env_bool(
     "VIGIL_WEBHOOK_ALLOW_HTTP", not PRODUCTION, help="Allow plain-http webhook URLs (never in production)."
 )

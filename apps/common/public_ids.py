@@ -29,6 +29,8 @@ KINDS = {
     "api_key": "key",
     "webhook": "whk",
     "delivery": "dlv",
+    "application": "app",
+    "invitation": "inv",
 }
 PATTERN = r"[a-z]{3}_[a-z2-7]{26}"
 _FULL = re.compile(PATTERN)

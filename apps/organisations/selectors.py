@@ -6,7 +6,15 @@ from django.views.decorators.debug import sensitive_variables
 
 from apps.common.errors import AuthenticationRefused, NotFound
 from apps.organisations.keys import key_matches, key_parse_prefix
-from apps.organisations.models import ApiKey, Membership, Organisation
+from apps.organisations.models import (
+    ApiKey,
+    Application,
+    ApplicationStatus,
+    Invitation,
+    InvitationStatus,
+    Membership,
+    Organisation,
+)
 
 
 def organisation_get_by_slug(*, slug: str) -> Organisation:
@@ -58,3 +66,32 @@ def api_key_authenticate(*, full_key: str) -> ApiKey:
     if api_key.expires_at is not None and api_key.expires_at <= timezone.now():
         raise AuthenticationRefused("This API key has expired.")
     return api_key
+
+
+def application_list(*, status: str | None = None) -> QuerySet[Application]:
+    """Applications to join, newest first, for hub administrators; `status` narrows them."""
+    applications = Application.objects.select_related("organisation", "decided_by")
+    return applications.filter(status=status) if status else applications
+
+
+def application_get(*, application_id: int) -> Application:
+    try:
+        return application_list().get(pk=application_id)
+    except Application.DoesNotExist:
+        raise NotFound("No such application.") from None
+
+
+def application_pending_count() -> int:
+    return Application.objects.filter(status=ApplicationStatus.PENDING).count()
+
+
+def invitation_list_visible_to(*, organisation: Organisation, pending_only: bool = True) -> QuerySet[Invitation]:
+    invitations = Invitation.objects.filter(organisation=organisation).select_related("invited_by")
+    return invitations.filter(status=InvitationStatus.PENDING) if pending_only else invitations
+
+
+def invitation_get_visible_to(*, organisation: Organisation, invitation_id: int) -> Invitation:
+    try:
+        return Invitation.objects.filter(organisation=organisation).get(pk=invitation_id)
+    except Invitation.DoesNotExist:
+        raise NotFound("No such invitation.") from None

@@ -1,27 +1,38 @@
 """State changes for organisations, memberships and API keys; each writes its audit event."""
 
+import hashlib
+import logging
 import secrets
-from datetime import datetime
+from collections.abc import Callable
+from datetime import datetime, timedelta
 
 import pycountry
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.mail import send_mail
 from django.core.validators import validate_email
 from django.db import transaction
+from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.text import slugify
 from django.views.decorators.debug import sensitive_variables
 
 from apps.audit.services import audit_log
-from apps.common.actors import Actor
-from apps.common.errors import Conflict, PermissionRefused, ValidationFailed
+from apps.common.actors import SYSTEM, Actor
+from apps.common.errors import Conflict, NotFound, PermissionRefused, ValidationFailed
+from apps.common.ratelimit import rate_consume
 from apps.organisations.hooks import organisation_status_changed
 from apps.organisations.keys import key_generate
 from apps.organisations.models import (
     ROLE_SCOPES,
     ApiKey,
+    Application,
+    ApplicationStatus,
+    Invitation,
+    InvitationStatus,
     Membership,
     Organisation,
     OrganisationStatus,
@@ -29,6 +40,8 @@ from apps.organisations.models import (
     Scope,
     Sector,
 )
+
+logger = logging.getLogger(__name__)
 
 
 def _check_choice(value: str, choices: list[str], field: str) -> None:
@@ -339,3 +352,288 @@ def api_key_revoke(*, actor: Actor, api_key: ApiKey) -> ApiKey:
             data={"name": api_key.name, "prefix": api_key.prefix},
         )
     return api_key
+
+
+def _mail_on_commit(*, to: str, subject: str, template: str, context: dict[str, object]) -> None:
+    """E-mail once the act is committed; a failing mail server is logged, never undoes the act."""
+    text = render_to_string(template, context)
+
+    def send() -> None:
+        try:
+            send_mail(subject, text, settings.DEFAULT_FROM_EMAIL, [to], fail_silently=False)
+        except Exception:  # any transport failure; the act stands and the admin can act again
+            logger.exception("Could not send %r to %s", subject, to)
+
+    transaction.on_commit(send)
+
+
+# Joining: a prospective organisation applies, a hub administrator approves or refuses.
+
+# Above this many applications a day from everywhere together, nobody more can apply until the next day,
+# so a flood from many addresses fills no more than one vetting queue's page.
+APPLICATIONS_PER_DAY_HUB_WIDE = 200
+
+
+@transaction.atomic
+def application_submit(
+    *,
+    ip: str | None,
+    name: str,
+    sector: str,
+    jurisdiction: str,
+    contact_name: str,
+    contact_email: str,
+    contact_phone: str = "",
+    purpose: str,
+    attested: bool,
+) -> Application:
+    """Record an application from someone without an account; limited per address and hub-wide."""
+    name, contact_name, purpose = name.strip(), contact_name.strip(), purpose.strip()
+    if not name or not contact_name or not purpose:
+        raise ValidationFailed("name, contact_name and purpose must not be empty.")
+    _check_choice(sector, Sector.values, "sector")
+    jurisdiction = _check_jurisdiction(jurisdiction)
+    _check_email(contact_email, "contact_email")
+    if not attested:
+        raise ValidationFailed("The applicant must attest that the application is true and made with authority.")
+    rate_consume(key=f"apply:{ip or 'unknown'}", rate=settings.VIGIL_APPLICATION_RATE, what="applications")
+    rate_consume(key="apply:hub", rate=f"{APPLICATIONS_PER_DAY_HUB_WIDE}/day", what="applications")
+    now = timezone.now()
+    application = Application.objects.create(
+        name=name,
+        sector=sector,
+        jurisdiction=jurisdiction,
+        contact_name=contact_name,
+        contact_email=contact_email,
+        contact_phone=contact_phone.strip(),
+        purpose=purpose,
+        attested_at=now,
+        submitted_at=now,
+    )
+    # Nobody is signed in: the hub's own log records the address it came from.
+    audit_log(
+        actor=Actor(ip=ip),
+        action="application.submitted",
+        target=application,
+        data={"name": name, "sector": sector, "jurisdiction": jurisdiction, "contact_email": contact_email},
+    )
+    return application
+
+
+def _pending_application(application: Application) -> Application:
+    application = Application.objects.select_for_update().get(pk=application.pk)
+    if application.status != ApplicationStatus.PENDING:
+        raise Conflict(f"This application was already {application.status}.")
+    return application
+
+
+@transaction.atomic
+def application_approve(
+    *, actor: Actor, application: Application, invitation_url: Callable[[str], str]
+) -> Organisation:
+    """Create the organisation (active), invite its contact as its first admin, and tell the applicant."""
+    application = _pending_application(application)
+    organisation = organisation_create(
+        actor=actor,
+        name=application.name,
+        sector=application.sector,
+        jurisdiction=application.jurisdiction,
+        contact_name=application.contact_name,
+        contact_email=application.contact_email,
+        contact_phone=application.contact_phone,
+    )
+    application.status = ApplicationStatus.APPROVED
+    application.decided_at = timezone.now()
+    application.decided_by = actor.user if actor.user is not None and actor.user.pk else None
+    application.organisation = organisation
+    application.save(update_fields=["status", "decided_at", "decided_by", "organisation"])
+    audit_log(
+        actor=actor,
+        action="application.approved",
+        organisation_id=None,
+        target=application,
+        data={"name": application.name, "organisation": organisation.slug},
+    )
+    _mail_on_commit(
+        to=application.contact_email,
+        subject=f"Vigil hub: {application.name} is approved",
+        template="organisations/email/application_approved.txt",
+        context={"application": application},
+    )
+    invitation_send(
+        actor=actor,
+        organisation=organisation,
+        email=application.contact_email,
+        role=Role.ADMIN,
+        invitation_url=invitation_url,
+    )
+    return organisation
+
+
+@transaction.atomic
+def application_refuse(*, actor: Actor, application: Application, reason: str) -> Application:
+    """Refuse with a reason, which the applicant is sent."""
+    reason = reason.strip()
+    if not reason:
+        raise ValidationFailed("Give a reason for refusing; the applicant is sent it.")
+    application = _pending_application(application)
+    application.status = ApplicationStatus.REFUSED
+    application.decided_at = timezone.now()
+    application.decided_by = actor.user if actor.user is not None and actor.user.pk else None
+    application.reason = reason
+    application.save(update_fields=["status", "decided_at", "decided_by", "reason"])
+    audit_log(
+        actor=actor,
+        action="application.refused",
+        organisation_id=None,
+        target=application,
+        data={"name": application.name, "reason": reason},
+    )
+    _mail_on_commit(
+        to=application.contact_email,
+        subject=f"Vigil hub: your application for {application.name}",
+        template="organisations/email/application_refused.txt",
+        context={"application": application},
+    )
+    return application
+
+
+# Invitations: a single-use secret link, stored hashed, that lets one person join with a role.
+
+
+def invitation_token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+@sensitive_variables("token")
+@transaction.atomic
+def invitation_send(
+    *,
+    actor: Actor,
+    organisation: Organisation,
+    email: str,
+    role: str,
+    invitation_url: Callable[[str], str],
+) -> tuple[Invitation, str]:
+    """Invite `email` to join `organisation` as `role`; returns the invitation and its secret token,
+    which goes out in the e-mailed link and is never stored."""
+    email = email.strip()
+    _check_email(email, "email")
+    _check_choice(role, Role.values, "role")
+    if actor.organisation is not None and actor.organisation.pk != organisation.pk:
+        raise PermissionRefused("You can only invite people to your own organisation.")
+    grantable = scopes_grantable_by(actor)
+    if grantable is not None and not grantable.issuperset(ROLE_SCOPES[role]):
+        raise PermissionRefused(f"You cannot invite someone with more rights than your own ({role}).")
+    if not organisation.is_active:
+        raise Conflict("Only an active organisation can invite people.")
+    if Invitation.objects.filter(
+        organisation=organisation, email__iexact=email, status=InvitationStatus.PENDING
+    ).exists():
+        raise Conflict(f"{email} already has a pending invitation; revoke it to send a new one.")
+    token = secrets.token_urlsafe(32)
+    invitation = Invitation.objects.create(
+        organisation=organisation,
+        email=email,
+        role=role,
+        token_hash=invitation_token_hash(token),
+        invited_by=actor.user if actor.user is not None and actor.user.pk else None,
+        expires_at=timezone.now() + timedelta(days=settings.VIGIL_INVITATION_DAYS),
+    )
+    audit_log(
+        actor=actor,
+        action="invitation.sent",
+        organisation_id=organisation.pk,
+        target=invitation,
+        data={"email": email, "role": role, "expires_at": invitation.expires_at},
+    )
+    _mail_on_commit(
+        to=email,
+        subject=f"Vigil hub: you are invited to join {organisation.name}",
+        template="organisations/email/invitation.txt",
+        context={"invitation": invitation, "url": invitation_url(token), "days": settings.VIGIL_INVITATION_DAYS},
+    )
+    return invitation, token
+
+
+def _invitation_close(invitation: Invitation, status: str, action: str, actor: Actor) -> bool:
+    """Close a pending invitation with a conditional UPDATE, so two closers cannot both succeed."""
+    now = timezone.now()
+    closed = Invitation.objects.filter(pk=invitation.pk, status=InvitationStatus.PENDING).update(
+        status=status, closed_at=now
+    )
+    if closed:
+        invitation.status, invitation.closed_at = status, now
+        audit_log(
+            actor=actor,
+            action=action,
+            organisation_id=invitation.organisation_id,
+            target=invitation,
+            data={"email": invitation.email, "role": invitation.role},
+        )
+    return bool(closed)
+
+
+@transaction.atomic
+def invitation_revoke(*, actor: Actor, invitation: Invitation) -> Invitation:
+    if not _invitation_close(invitation, InvitationStatus.REVOKED, "invitation.revoked", actor):
+        invitation.refresh_from_db()
+        raise Conflict(f"This invitation is already {invitation.status}.")
+    return invitation
+
+
+@transaction.atomic
+def invitations_expire() -> int:
+    """Close every pending invitation past its expiry (the hourly beat job)."""
+    due = Invitation.objects.filter(status=InvitationStatus.PENDING, expires_at__lte=timezone.now())
+    return sum(
+        _invitation_close(invitation, InvitationStatus.EXPIRED, "invitation.expired", SYSTEM) for invitation in due
+    )
+
+
+@sensitive_variables("token")
+def invitation_open(*, token: str) -> Invitation:
+    """The pending invitation behind a link's token; NotFound for a used, revoked or unknown one, and
+    Conflict (after closing it, audited) for one past its expiry."""
+    invitation = (
+        Invitation.objects.select_related("organisation").filter(token_hash=invitation_token_hash(token)).first()
+    )
+    if invitation is None or invitation.status in (InvitationStatus.ACCEPTED, InvitationStatus.REVOKED):
+        raise NotFound("This invitation link is not valid: it was used, revoked, or never existed.")
+    if invitation.status == InvitationStatus.PENDING and invitation.expires_at <= timezone.now():
+        with transaction.atomic():
+            _invitation_close(invitation, InvitationStatus.EXPIRED, "invitation.expired", SYSTEM)
+    if invitation.status == InvitationStatus.EXPIRED or not invitation.organisation.is_active:
+        raise Conflict("This invitation has expired; ask your organisation's admin to invite you again.")
+    return invitation
+
+
+@sensitive_variables("token", "password")
+def invitation_accept(*, token: str, username: str, password: str, ip: str | None) -> AbstractBaseUser:
+    """Create the invited person with the invitation's organisation and role; the link then stops working."""
+    invitation = invitation_open(token=token)
+    with transaction.atomic():
+        invitation = Invitation.objects.select_for_update().select_related("organisation").get(pk=invitation.pk)
+        if invitation.status != InvitationStatus.PENDING:
+            raise NotFound("This invitation link is not valid: it was used, revoked, or never existed.")
+        organisation = invitation.organisation
+        user, _ = user_create(
+            actor=Actor(organisation=organisation, ip=ip),
+            organisation=organisation,
+            username=username,
+            email=invitation.email,
+            role=invitation.role,
+            password=password,
+        )
+        invitation.status = InvitationStatus.ACCEPTED
+        invitation.closed_at = timezone.now()
+        invitation.user = user
+        invitation.save(update_fields=["status", "closed_at", "user"])
+        audit_log(
+            actor=Actor(organisation=organisation, user=user, ip=ip),
+            action="invitation.accepted",
+            organisation_id=organisation.pk,
+            target=invitation,
+            data={"email": invitation.email, "role": invitation.role, "username": user.get_username()},
+        )
+    return user
