@@ -24,6 +24,7 @@ MEMBER_PAGES = (
     NavItem("Reports", "portal:reports", READ_OR_REPORT),
     NavItem("Report wallets", "portal:report-new", frozenset({Scope.REPORT})),
     NavItem("Screen a wallet", "portal:screen", frozenset({Scope.SCREEN})),
+    NavItem("Address record", "portal:record", frozenset({Scope.READ, Scope.REPORT, Scope.SCREEN})),
     NavItem("Notifications", "portal:notifications", frozenset({Scope.READ, Scope.REPORT, Scope.SCREEN})),
     NavItem("Disclosures", "portal:disclosures", READ_OR_REPORT),
     NavItem("People", "portal:people", frozenset({Scope.MANAGE})),

@@ -15,9 +15,13 @@
  *
  * The CSRF token for the hub's POST comes from options.csrfToken, else <meta name="csrf-token">,
  * else Django's csrftoken cookie.
+ *
+ * Pages with a `data-vigil-page` element (report, screen, matches, record) are activated once the
+ * document is parsed: their modules are in src/pages/.
  */
 import { AddressError, NAMESPACES, REASONS, normalise } from './addresses.js';
 import { HubError, ProofError, hubClient, tokenize as tokenizeWith } from './oprf.js';
+import { activate } from './pages/index.js';
 import { RecordError, dumpDocument, openRecord } from './record.js';
 
 function csrfToken() {
@@ -49,3 +53,9 @@ globalThis.window.Vigil = Object.freeze({
   openRecord,
   dumpDocument,
 });
+
+const page = globalThis.document;
+if (typeof page?.querySelectorAll === 'function') {
+  if (page.readyState === 'loading') page.addEventListener('DOMContentLoaded', () => activate(page));
+  else activate(page);
+}

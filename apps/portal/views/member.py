@@ -1,14 +1,27 @@
 """Pages for an organisation's analysts: dashboard, matches, reports, notifications, disclosures."""
 
+import json
+from typing import Any
+
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.views.decorators.http import require_POST
+from vigil_client.contract import (
+    CATEGORIES,
+    CONFIDENCES,
+    NAMESPACES,
+    SECTORS,
+    SIGHTING_VISIBILITIES,
+    TLPS,
+    VISIBILITIES,
+)
 
 from apps.common.public_ids import internal_id, public_id
 from apps.common.scopes import Scope
 from apps.indicators import selectors as report_selectors
 from apps.indicators.models import ReportStatus
+from apps.indicators.policy import policy_merge
 from apps.matching import disclosure, reporting
 from apps.matching import selectors as match_selectors
 from apps.matching.models import DisclosureStatus, MatchStatus
@@ -185,14 +198,44 @@ def report_withdraw(request: HttpRequest, report_id: str) -> HttpResponse:
     return redirect("portal:report", report_id=report_id)
 
 
+# The contract's vocabularies, for the page's own checks of a list before anything is sent.
+VOCABULARY = {
+    "namespace": NAMESPACES,
+    "category": CATEGORIES,
+    "confidence": CONFIDENCES,
+    "visibility": VISIBILITIES,
+    "tlp": TLPS,
+    "sector": SECTORS,
+}
+
+
 @member_required(roles=REPORTERS)
 def report_new(request: HttpRequest) -> HttpResponse:
-    return page(request, "portal/report_new.html")
+    """The page tokenises in the browser and reports through the API; the hub renders only the choices."""
+    organisation = actor(request).organisation
+    defaults: dict[str, Any] = policy_merge(organisation.default_policy)
+    return page(
+        request,
+        "portal/report_new.html",
+        {
+            "vocabulary": json.dumps(VOCABULARY),
+            "vocabulary_lists": VOCABULARY,
+            "defaults": defaults | {"audience_include": ", ".join(map(str, defaults["audience_include"]))},
+        },
+    )
 
 
 @member_required(roles=roles_with(Scope.SCREEN))
 def screen(request: HttpRequest) -> HttpResponse:
-    return page(request, "portal/screen.html")
+    return page(
+        request, "portal/screen.html", {"namespaces": NAMESPACES, "sighting_visibilities": SIGHTING_VISIBILITIES}
+    )
+
+
+@member_required(roles=INBOX)
+def address_record(request: HttpRequest) -> HttpResponse:
+    """Import and export the browser's token → address record; the file never reaches the hub."""
+    return page(request, "portal/record.html")
 
 
 @member_required(roles=INBOX)
