@@ -299,7 +299,7 @@ AUTH_PASSWORD_VALIDATORS = [
 # Axes first: it refuses a locked-out sign-in before any password is checked.
 AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "apps.accounts.backends.MemberBackend"]
 LOGIN_URL = "accounts:login"
-LOGIN_REDIRECT_URL = "accounts:home"
+LOGIN_REDIRECT_URL = "portal:dashboard"
 LOGOUT_REDIRECT_URL = "accounts:login"
 
 # django-allauth: sign-in by user name or e-mail, password reset by e-mail, and a required second factor.

@@ -40,7 +40,7 @@ def fail_until_locked(client: Client, username: str = "alice"):
 def test_a_member_signs_in_and_sees_who_and_for_whom(world, client) -> None:
     response = sign_in(client, "alice")
     assert response.status_code == 302
-    assert response["Location"] == HOME
+    assert response["Location"] == reverse("portal:dashboard")  # the portal is where people work
     page = client.get(HOME).content.decode()
     assert "Signed in as <strong>alice</strong> of <strong>Alpha Bank</strong> (Admin)" in page
     event = AuditEvent.objects.get(action="auth.login")
