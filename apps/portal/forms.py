@@ -3,7 +3,9 @@
 from datetime import UTC
 from typing import Any
 
+import pycountry
 from django import forms
+from django.contrib.auth.validators import UnicodeUsernameValidator
 
 from apps.common.scopes import Scope
 from apps.indicators.models import Category, Report, Tlp, Visibility
@@ -174,3 +176,59 @@ class OprfRetireForm(forms.Form):
 
 class ReviewForm(forms.Form):
     decision = forms.ChoiceField(choices=[("release", "Release"), ("dismiss", "Dismiss")], widget=forms.HiddenInput)
+
+
+def _jurisdictions() -> list[tuple[str, str]]:
+    countries = sorted(((country.alpha_2, country.name) for country in pycountry.countries), key=lambda c: c[1])
+    return [("", "Choose a country or territory"), *countries]
+
+
+class ApplicationForm(forms.Form):
+    name = forms.CharField(max_length=200, label="Organisation name")
+    sector = forms.ChoiceField(choices=Sector.choices)
+    jurisdiction = forms.ChoiceField(choices=_jurisdictions, help_text="Where the organisation is established.")
+    contact_name = forms.CharField(max_length=200, label="Contact name", help_text="Who will be its first admin.")
+    contact_email = forms.EmailField(label="Contact e-mail", help_text="The invitation to join is sent here.")
+    contact_phone = forms.CharField(max_length=50, required=False, label="Contact phone")
+    purpose = forms.CharField(
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 5}),
+        label="Statement of purpose",
+        help_text="What the organisation does against child sexual exploitation and how it would use the hub.",
+    )
+    attested = forms.BooleanField(
+        label="I attest that this application is true and that I may make it for the organisation."
+    )
+
+
+class ApplicationRefuseForm(forms.Form):
+    reason = forms.CharField(
+        max_length=2000, widget=forms.Textarea(attrs={"rows": 3}), label="Reason for refusing (sent to the applicant)"
+    )
+
+
+class InvitationForm(forms.Form):
+    email = forms.EmailField(label="E-mail address")
+    role = forms.ChoiceField(choices=Role.choices, initial=Role.ANALYST)
+
+
+class InvitationAcceptForm(forms.Form):
+    username = forms.CharField(
+        max_length=150,
+        label="User name",
+        validators=[UnicodeUsernameValidator()],
+        widget=forms.TextInput(attrs={"autocomplete": "username"}),
+        help_text="Letters, digits and @ . + - _ only.",
+    )
+    password1 = forms.CharField(
+        label="Password", widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}), strip=False
+    )
+    password2 = forms.CharField(
+        label="Password again", widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}), strip=False
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if data.get("password1") and data.get("password1") != data.get("password2"):
+            self.add_error("password2", "The two passwords differ.")
+        return data

@@ -35,6 +35,7 @@ MEMBER_PAGES = (
     NavItem("Audit events", "portal:audit", frozenset({Scope.MANAGE})),
 )
 HUB_PAGES = (
+    NavItem("Applications", "portal:hub-applications", frozenset()),
     NavItem("Organisations", "portal:hub-organisations", frozenset()),
     NavItem("Flood control", "portal:hub-flood", frozenset()),
     NavItem("OPRF keys", "portal:hub-oprf-keys", frozenset()),

@@ -7,7 +7,7 @@ from django.urls import URLPattern
 from django.urls import path as django_path
 
 from apps.common import public_ids  # noqa: F401  (registers the <pid:...> converter)
-from apps.portal.views import hub_admin, member, org_admin
+from apps.portal.views import hub_admin, joining, member, org_admin
 from apps.portal.views.common import http_errors
 
 app_name = "portal"
@@ -40,6 +40,8 @@ urlpatterns = [
     path("people/", org_admin.people, "people"),
     path("people/<pid:membership_id>/role", org_admin.person_role, "person-role"),
     path("people/<pid:membership_id>/remove", org_admin.person_remove, "person-remove"),
+    path("people/invitations", org_admin.invite, "invite"),
+    path("people/invitations/<pid:invitation_id>/revoke", org_admin.invitation_revoke, "invitation-revoke"),
     path("api-keys/", org_admin.api_keys, "api-keys"),
     path("api-keys/<pid:api_key_id>/revoke", org_admin.api_key_revoke, "api-key-revoke"),
     path("webhooks/", org_admin.webhooks, "webhooks"),
@@ -68,4 +70,12 @@ urlpatterns = [
     path("hub/oprf-keys/rotate", hub_admin.oprf_key_rotate, "hub-oprf-rotate"),
     path("hub/oprf-keys/retire", hub_admin.oprf_key_retire, "hub-oprf-retire"),
     path("hub/audit/", hub_admin.audit_trail, "hub-audit"),
+    path("hub/applications/", joining.applications, "hub-applications"),
+    path("hub/applications/<pid:application_id>/", joining.application_detail, "hub-application"),
+    path("hub/applications/<pid:application_id>/approve", joining.application_approve, "hub-application-approve"),
+    path("hub/applications/<pid:application_id>/refuse", joining.application_refuse, "hub-application-refuse"),
+    # Open to anyone: applying to join, and accepting an e-mailed invitation.
+    path("apply/", joining.apply, "apply"),
+    path("apply/sent/", joining.apply_sent, "apply-sent"),
+    path("invitations/<str:token>/", joining.invitation_accept, "invitation"),
 ]

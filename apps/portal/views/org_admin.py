@@ -1,4 +1,5 @@
-"""Pages for an organisation's admins: people, API keys, webhooks, channels, contacts and policy, audit."""
+"""Pages for an organisation's admins: people and invitations, API keys, webhooks, channels, contacts and
+policy, audit."""
 
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
@@ -8,6 +9,7 @@ from django.views.decorators.http import require_POST
 
 from apps.audit import selectors as audit_selectors
 from apps.audit.api.views import AuditEventOutputSerializer
+from apps.common.errors import Conflict
 from apps.common.public_ids import internal_id
 from apps.common.scopes import Scope
 from apps.indicators.policy import HUB_DEFAULTS
@@ -15,8 +17,17 @@ from apps.indicators.services import organisation_default_policy_set
 from apps.organisations import selectors, services
 from apps.organisations.models import Membership
 from apps.portal.access import member_required, roles_with
-from apps.portal.forms import ApiKeyForm, ChannelsForm, ContactsForm, DefaultPolicyForm, RoleForm, WebhookForm
+from apps.portal.forms import (
+    ApiKeyForm,
+    ChannelsForm,
+    ContactsForm,
+    DefaultPolicyForm,
+    InvitationForm,
+    RoleForm,
+    WebhookForm,
+)
 from apps.portal.views.common import actor, attempt, page, paginate
+from apps.portal.views.joining import invitation_url
 from apps.routing import selectors as routing_selectors
 from apps.routing import services as routing_services
 from apps.routing.models import WebhookEndpoint
@@ -30,10 +41,56 @@ def _membership(request: HttpRequest, membership_id: str) -> Membership:
     )
 
 
+def _people_page(request: HttpRequest, *, role_form: RoleForm | None = None,
+                 invite_form: InvitationForm | None = None, status: int = 200) -> HttpResponse:  # fmt: skip
+    organisation = actor(request).organisation
+    context = {
+        "memberships": selectors.membership_list_visible_to(organisation=organisation),
+        "invitations": selectors.invitation_list_visible_to(organisation=organisation),
+        "role_form": role_form or RoleForm(),
+        "invite_form": invite_form or InvitationForm(),
+    }
+    return page(request, "portal/people.html", context, status=status)
+
+
 @member_required(roles=MANAGERS)
 def people(request: HttpRequest) -> HttpResponse:
-    memberships = selectors.membership_list_visible_to(organisation=actor(request).organisation)
-    return page(request, "portal/people.html", {"memberships": memberships, "role_form": RoleForm()})
+    return _people_page(request)
+
+
+@require_POST
+@member_required(roles=MANAGERS)
+def invite(request: HttpRequest) -> HttpResponse:
+    the_actor = actor(request)
+    form = InvitationForm(request.POST)
+    if form.is_valid() and attempt(
+        form,
+        lambda: services.invitation_send(
+            actor=the_actor,
+            organisation=the_actor.organisation,
+            invitation_url=invitation_url(request),
+            **form.cleaned_data,
+        ),
+    ):
+        messages.success(request, f"{form.cleaned_data['email']} is invited as {form.cleaned_data['role']}.")
+        return redirect("portal:people")
+    return _people_page(request, invite_form=form, status=400)
+
+
+@require_POST
+@member_required(roles=MANAGERS)
+def invitation_revoke(request: HttpRequest, invitation_id: str) -> HttpResponse:
+    the_actor = actor(request)
+    invitation = selectors.invitation_get_visible_to(
+        organisation=the_actor.organisation, invitation_id=internal_id("invitation", invitation_id)
+    )
+    try:
+        services.invitation_revoke(actor=the_actor, invitation=invitation)
+    except Conflict as exc:  # accepted or expired meanwhile
+        messages.error(request, exc.detail)
+    else:
+        messages.success(request, f"The invitation of {invitation.email} is revoked; its link no longer works.")
+    return redirect("portal:people")
 
 
 @require_POST
@@ -47,8 +104,7 @@ def person_role(request: HttpRequest, membership_id: str) -> HttpResponse:
     ):
         messages.success(request, f"{membership.user.get_username()} is now {form.cleaned_data['role']}.")
         return redirect("portal:people")
-    memberships = selectors.membership_list_visible_to(organisation=actor(request).organisation)
-    return page(request, "portal/people.html", {"memberships": memberships, "role_form": form}, status=400)
+    return _people_page(request, role_form=form, status=400)
 
 
 @require_POST
@@ -61,8 +117,7 @@ def person_remove(request: HttpRequest, membership_id: str) -> HttpResponse:
     ):
         messages.success(request, f"{membership.user.get_username()} was removed and can no longer sign in.")
         return redirect("portal:people")
-    memberships = selectors.membership_list_visible_to(organisation=actor(request).organisation)
-    return page(request, "portal/people.html", {"memberships": memberships, "role_form": form}, status=400)
+    return _people_page(request, role_form=form, status=400)
 
 
 @never_cache
