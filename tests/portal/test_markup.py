@@ -10,8 +10,8 @@ pytestmark = pytest.mark.django_db
 
 PAGES = {
     "alice": ["portal:dashboard", "portal:matches", "portal:reports", "portal:notifications", "portal:disclosures",
-              "portal:report-new", "portal:screen", "portal:people", "portal:api-keys", "portal:webhooks",
-              "portal:channels", "portal:organisation", "portal:audit"],
+              "portal:report-new", "portal:screen", "portal:record", "portal:people", "portal:api-keys",
+              "portal:webhooks", "portal:channels", "portal:organisation", "portal:audit"],
     "ops": ["portal:hub-organisations", "portal:hub-flood", "portal:hub-oprf-keys", "portal:hub-audit"],
 }  # fmt: skip
 CASES = [(who, name) for who, names in PAGES.items() for name in names]

@@ -5,7 +5,7 @@ import { pageHub } from './hub.js';
 import { addressLines, screenAddresses } from './screening.js';
 
 const who = (counterpart) =>
-  counterpart.name ?? `Anonymous ${counterpart.sector} (${counterpart.jurisdiction})`;
+  counterpart.organisation?.name ?? `Anonymous ${counterpart.sector} (${counterpart.jurisdiction})`;
 
 function resultRow(answer) {
   if (answer.error) {
@@ -16,7 +16,7 @@ function resultRow(answer) {
     'tr',
     { 'data-token': answer.token },
     el('td', {}, el('code', {}, answer.address), el('br'), `${answer.namespace}`),
-    el('td', {}, result.reported ? 'Yes' : 'No', result.reported_by_you ? ' · reported by you' : ''),
+    el('td', {}, result.reported ? 'Yes' : 'No', result.reported_by_you ? ' · you reported it too' : ''),
     el('td', {}, result.categories.join(', ') || '—'),
     el('td', {}, String(result.organisations)),
     el('td', {}, result.counterparts.length ? el('ul', { class: 'plain' }, result.counterparts.map((c) => el('li', {}, `${who(c)} · ${c.visibility} · ${c.category} · TLP:${c.tlp.toUpperCase()}`))) : '—'),
