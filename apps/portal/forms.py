@@ -209,7 +209,7 @@ class ApplicationRefuseForm(forms.Form):
 
 class InvitationForm(forms.Form):
     email = forms.EmailField(label="E-mail address")
-    role = forms.ChoiceField(choices=Role.choices, initial=Role.ANALYST)
+    role = forms.ChoiceField(choices=Role.choices, initial=Role.ANALYST, label="Their role")
 
 
 class InvitationAcceptForm(forms.Form):
