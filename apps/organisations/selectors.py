@@ -9,7 +9,6 @@ from apps.organisations.keys import key_matches, key_parse_prefix
 from apps.organisations.models import (
     ApiKey,
     Application,
-    ApplicationStatus,
     Invitation,
     InvitationStatus,
     Membership,
@@ -79,10 +78,6 @@ def application_get(*, application_id: int) -> Application:
         return application_list().get(pk=application_id)
     except Application.DoesNotExist:
         raise NotFound("No such application.") from None
-
-
-def application_pending_count() -> int:
-    return Application.objects.filter(status=ApplicationStatus.PENDING).count()
 
 
 def invitation_list_visible_to(*, organisation: Organisation, pending_only: bool = True) -> QuerySet[Invitation]:
