@@ -9,7 +9,7 @@ from django.http import HttpRequest
 from apps.common.errors import VigilError
 from apps.organisations import services
 from apps.organisations.context import request_actor
-from apps.organisations.models import ApiKey, Membership, Organisation
+from apps.organisations.models import ApiKey, Application, Invitation, Membership, Organisation
 
 
 def _transition_action(transition: str, description: str):
@@ -132,3 +132,31 @@ class PersonAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: AbstractBaseUser | None = None) -> bool:
         return False  # deactivate instead: the audit trail refers to them
+
+
+class _ReadOnly(admin.ModelAdmin):
+    """Decided and closed in the portal, through the services (which audit and e-mail); shown here only."""
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object | None = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: object | None = None) -> bool:
+        return False
+
+
+@admin.register(Application)
+class ApplicationAdmin(_ReadOnly):
+    list_display = ("name", "sector", "jurisdiction", "contact_email", "status", "submitted_at", "decided_at")
+    list_filter = ("status", "sector")
+    search_fields = ("name", "contact_email")
+
+
+@admin.register(Invitation)
+class InvitationAdmin(_ReadOnly):
+    list_display = ("email", "organisation", "role", "status", "created_at", "expires_at")
+    list_filter = ("status", "role")
+    search_fields = ("email", "organisation__name")
+    exclude = ("token_hash",)
