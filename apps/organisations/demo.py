@@ -13,6 +13,8 @@ from apps.common.actors import SYSTEM
 from apps.organisations.models import Organisation, Role, Sector
 from apps.organisations.services import api_key_create, organisation_create, user_create
 
+# Everyone else signs in as an admin; an analyst shows what the everyday role sees.
+DEMO_ANALYSTS = [("Northbridge Bank", "bank-analyst")]
 DEMO_MEMBERS = [
     ("Northbridge Bank", Sector.BANK, "GB", "bank-admin"),
     ("Coinharbor Exchange", Sector.EXCHANGE, "MT", "exchange-admin"),
@@ -61,13 +63,25 @@ def demo_load() -> list[DemoCredential]:
             actor=SYSTEM, organisation=organisation, name="demo", scopes=["report", "screen", "read", "manage"]
         )
         created.append(DemoCredential(organisation.slug, username, password, secret, *_demo_authenticator(user)))
+    for name, username in DEMO_ANALYSTS:
+        organisation = Organisation.objects.filter(name=name).first()
+        if organisation is None or get_user_model().objects.filter(username=username).exists():
+            continue
+        user, password = user_create(
+            actor=SYSTEM,
+            organisation=organisation,
+            username=username,
+            email=f"{username}@example.org",
+            role=Role.ANALYST,
+        )
+        created.append(DemoCredential(organisation.slug, username, password, "", *_demo_authenticator(user)))
     if not get_user_model().objects.filter(username="hub-admin").exists():
         user, password = user_create(
             actor=SYSTEM, organisation=None, username="hub-admin", email="hub-admin@example.org", hub_admin=True
         )
         created.append(DemoCredential("(hub administrator)", "hub-admin", password, "", *_demo_authenticator(user)))
     # Demo people from before second factors were required get an authenticator now (their password stands).
-    demo_names = [username for *_, username in DEMO_MEMBERS] + ["hub-admin"]
+    demo_names = [username for *_, username in DEMO_MEMBERS + DEMO_ANALYSTS] + ["hub-admin"]
     for user in (
         get_user_model().objects.filter(username__in=demo_names).exclude(authenticator__type=Authenticator.Type.TOTP)
     ):
