@@ -2,7 +2,9 @@
 
 from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
+from django.templatetags.static import static
 from django.urls import include, path
+from django.views.generic import RedirectView
 
 from apps.common.health import healthz
 
@@ -20,5 +22,7 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("api/v1/", include(("hub.api_urls", "api"), namespace="api")),
     path("healthz", healthz, name="healthz"),
+    # Browsers ask for /favicon.ico whatever the page says; the icon is a static file like any other.
+    path("favicon.ico", RedirectView.as_view(url=static("portal/favicon.svg"), permanent=True)),
     path("", include("apps.portal.urls")),
 ]

@@ -13,8 +13,16 @@ from apps.accounts.selectors import user_has_second_factor
 
 # What a person without a second factor may still reach: the pages that add one (and the re-authentication
 # they may ask for), signing out, assets, and the API, whose session authentication refuses them by itself
-# (apps.accounts.api_auth) with an answer a program can read.
-MFA_SETUP_EXEMPT = ("/accounts/2fa/", "/accounts/reauthenticate/", "/accounts/logout/", "/api/", "/healthz")
+# (apps.accounts.api_auth) with an answer a program can read. The browser's own favicon probe is an asset
+# too: sent on to the set-up page, it would load that page a second time and replace the secret on show.
+MFA_SETUP_EXEMPT = (
+    "/accounts/2fa/",
+    "/accounts/reauthenticate/",
+    "/accounts/logout/",
+    "/api/",
+    "/healthz",
+    "/favicon.ico",
+)
 
 
 def mfa_setup_url(next_path: str) -> str:

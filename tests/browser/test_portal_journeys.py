@@ -38,12 +38,6 @@ def _fresh_cache() -> Iterator[None]:
     cache.clear()
 
 
-@pytest.fixture(autouse=True)
-def _no_favicon(page: Page) -> None:
-    # The hub serves no favicon; the browser's own request for one is no error of the pages under test.
-    page.route("**/favicon.ico", lambda route: route.fulfill(status=204))
-
-
 def sign_in(page: Page, live_server, login: str, code: str | None = None) -> None:
     """The sign-in form, then the second-factor form with the code the person's authenticator shows now."""
     page.goto(f"{live_server.url}/accounts/login/")
@@ -70,6 +64,7 @@ def set_up_authenticator(page: Page) -> None:
     secret = page.locator("#authenticator_secret").input_value()
     page.locator("input[name=code]").fill(totp_code(secret))
     page.get_by_role("button", name="Activate").click()
+    expect(page).not_to_have_url(re.compile(r"/accounts/2fa/totp/activate/"))  # the activation has gone through
 
 
 def test_a_member_signs_in_with_password_and_code_and_a_wrong_code_is_refused_and_audited(
