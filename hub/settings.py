@@ -305,6 +305,7 @@ LOGOUT_REDIRECT_URL = "accounts:login"
 # django-allauth: sign-in by user name or e-mail, password reset by e-mail, and a required second factor.
 # Nobody signs up: people are created by their organisation's admin or a hub administrator.
 ACCOUNT_ADAPTER = "apps.accounts.adapter.AccountAdapter"
+MFA_ADAPTER = "apps.accounts.adapter.SecondFactorAdapter"
 ACCOUNT_FORMS = {"login": "apps.accounts.forms.SignInForm"}
 ACCOUNT_LOGIN_METHODS = {"username", "email"}
 ACCOUNT_SIGNUP_FIELDS = ["username*", "email*", "password1*", "password2*"]

@@ -1,14 +1,19 @@
-"""allauth glue: nobody signs up, one answer for every failed sign-in, and client addresses as the hub sees them."""
+"""allauth glue: nobody signs up, one answer for every failed sign-in, client addresses as the hub sees them,
+and second-factor secrets sealed at rest."""
 
+import base64
 from typing import Any
 
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.core import context
+from allauth.mfa.adapter import DefaultMFAAdapter
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
+from django.views.decorators.debug import sensitive_variables
 
 from apps.accounts.forms import INVALID_SIGN_IN
 from apps.accounts.selectors import user_has_second_factor
+from apps.common.crypto import aead_decrypt, aead_encrypt
 from apps.organisations.context import client_ip
 
 
@@ -44,3 +49,23 @@ class AccountAdapter(DefaultAccountAdapter):
         if not ip:
             raise PermissionDenied("Unable to determine client IP address")
         return ip
+
+
+class SecondFactorAdapter(DefaultMFAAdapter):
+    """Second-factor secrets (the TOTP key, the recovery-code seed) are stored encrypted under the
+    key-encryption key from the environment, never in the clear: a database dump must not sign anyone in."""
+
+    @sensitive_variables()
+    def encrypt(self, text: str) -> str:
+        return SEALED_PREFIX + base64.b64encode(aead_encrypt(text.encode(), associated=_ASSOCIATED)).decode()
+
+    @sensitive_variables()
+    def decrypt(self, encrypted_text: str) -> str:
+        if not encrypted_text.startswith(SEALED_PREFIX):
+            raise ValueError("a second-factor secret is stored unsealed")
+        sealed = base64.b64decode(encrypted_text.removeprefix(SEALED_PREFIX))
+        return aead_decrypt(sealed, associated=_ASSOCIATED).decode()
+
+
+SEALED_PREFIX = "sealed:v1:"
+_ASSOCIATED = "vigil-second-factor"

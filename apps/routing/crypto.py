@@ -5,7 +5,7 @@ import os
 
 from django.views.decorators.debug import sensitive_variables
 
-from apps.oprf.crypto import aead_decrypt, aead_encrypt
+from apps.common.crypto import aead_decrypt, aead_encrypt
 
 _SECRET_BYTES = 32
 
