@@ -2,9 +2,9 @@
 
 from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
+from django.http import HttpRequest, HttpResponsePermanentRedirect
 from django.templatetags.static import static
 from django.urls import include, path
-from django.views.generic import RedirectView
 
 from apps.common.health import healthz
 
@@ -15,6 +15,12 @@ handler500 = "apps.common.problems.handler500"
 # The admin signs in through the hub's own sign-in, second factor and lockout included, not its own form.
 admin.site.login = secure_admin_login(admin.site.login)  # type: ignore[method-assign]
 
+
+def favicon(request: HttpRequest) -> HttpResponsePermanentRedirect:
+    # Resolved per request: in production the hashed file name exists only once static files are collected.
+    return HttpResponsePermanentRedirect(static("portal/favicon.svg"))
+
+
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("apps.accounts.urls")),
@@ -23,6 +29,6 @@ urlpatterns = [
     path("api/v1/", include(("hub.api_urls", "api"), namespace="api")),
     path("healthz", healthz, name="healthz"),
     # Browsers ask for /favicon.ico whatever the page says; the icon is a static file like any other.
-    path("favicon.ico", RedirectView.as_view(url=static("portal/favicon.svg"), permanent=True)),
+    path("favicon.ico", favicon),
     path("", include("apps.portal.urls")),
 ]
