@@ -58,7 +58,7 @@ SECTORS = ("bank", "exchange", "payment_provider", "ngo", "law_enforcement")
 COPY_SQL = (
     "COPY indicators_report (organisation_id, key_id, token, namespace, category, confidence, value_currency,"
     " reference, visibility, audience_sectors, audience_include, audience_exclude, tlp, sighting_alerts,"
-    " expires_at, status, created_at, updated_at) FROM STDIN"
+    " expires_at, status, created_at, updated_at, active_since) FROM STDIN"
 )
 MATCH_COPY_SQL = "COPY matching_match (key_id, token, status, created_at, updated_at) FROM STDIN"
 PARTICIPANTS_SQL = """
@@ -97,7 +97,7 @@ class Table:
         prefixes = [f"{org}\t{self.key_id}\t" for org in self.organisation_ids]
         suffixes = [
             f"\tevm\t{CATEGORIES[i % len(CATEGORIES)]}\tmedium\t\t\t{('named', 'anonymous')[i % 2]}\t[]\t[]\t[]"
-            f"\tamber\tt\t{expires}\tactive\t{created}\t{created}\n"
+            f"\tamber\tt\t{expires}\tactive\t{created}\t{created}\t{created}\n"
             for i in range(len(self.organisation_ids))
         ]
         return "".join(prefixes[org] + token + suffixes[org] for org, token in rows)
