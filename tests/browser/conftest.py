@@ -5,12 +5,15 @@ one fails the run with the command that installs it (`make test` installs it fir
 """
 
 import os
+import re
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import ConsoleMessage, Page
+
+from tests.accounts.conftest import PASSWORD
 
 CHROMIUM = "/usr/bin/chromium"
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots"
@@ -54,3 +57,14 @@ def screenshot(page: Page, name: str) -> Path:
     path = SCREENSHOTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+def sign_in(page: Page, live_server, login: str, code: str | None = None) -> None:
+    """The sign-in form, then the second-factor form with the code the person's authenticator shows now."""
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.get_by_label("User name or e-mail").fill(login)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    if code is not None:
+        page.locator("input[name=code]").fill(code)
+        page.get_by_role("button", name=re.compile("Sign in|Verify|Confirm", re.I)).click()

@@ -22,8 +22,8 @@ from apps.matching.selectors import match_list_visible_to
 from apps.organisations.models import ApiKey, Invitation, Organisation, Role
 from apps.routing.models import Delivery, DeliveryAttempt, DeliveryStatus, Notification, WebhookEndpoint
 from apps.routing.services import webhook_create
-from tests.accounts.conftest import PASSWORD, stored_secret, totp_code
-from tests.browser.conftest import screenshot
+from tests.accounts.conftest import stored_secret, totp_code
+from tests.browser.conftest import screenshot, sign_in
 from tests.factories import MembershipFactory, OrganisationFactory, UserFactory, report_item, token_for
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -36,17 +36,6 @@ def _fresh_cache() -> Iterator[None]:
     cache.clear()
     yield
     cache.clear()
-
-
-def sign_in(page: Page, live_server, login: str, code: str | None = None) -> None:
-    """The sign-in form, then the second-factor form with the code the person's authenticator shows now."""
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.get_by_label("User name or e-mail").fill(login)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    if code is not None:
-        page.locator("input[name=code]").fill(code)
-        page.get_by_role("button", name=re.compile("Sign in|Verify|Confirm", re.I)).click()
 
 
 def session_of(page: Page, live_server, user: object) -> None:
