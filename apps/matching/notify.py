@@ -78,23 +78,20 @@ def _notify_matches(matches: Iterable[Match]) -> int:
     return len(notifications)
 
 
+def _retraction(row: ToldAbout, reason: str) -> Notification:
+    # Nothing of the report as it stands now: hidden by a new policy, its new category is not theirs to see.
+    payload = {
+        "match": public_id("match", row.match_id),
+        "participant": participant_handle(row.report_id, row.recipient_id),
+        "reason": reason,
+    }
+    return _notify(row.recipient_id, Event.MATCH_RETRACTED, row.match, payload)
+
+
 def notify_reports_ended(*, report_ids: Iterable[int], reason: str) -> int:
     """Every party told of these reports hears that they no longer stand."""
-    rows = list(ToldAbout.objects.filter(report_id__in=list(report_ids)).select_related("report"))
-    notifications = [
-        _notify(
-            row.recipient_id,
-            Event.MATCH_RETRACTED,
-            row.match,
-            {
-                "match": public_id("match", row.match_id),
-                "participant": participant_handle(row.report_id, row.recipient_id),
-                "reason": reason,
-                "category": row.report.category,
-            },
-        )
-        for row in rows
-    ]
+    rows = list(ToldAbout.objects.filter(report_id__in=list(report_ids)))
+    notifications = [_retraction(row, reason) for row in rows]
     Notification.objects.bulk_create(notifications)
     # A later re-report is news again.
     ToldAbout.objects.filter(pk__in=[row.pk for row in rows]).delete()
@@ -110,19 +107,18 @@ def notify_reports_corrected(*, report_ids: Iterable[int]) -> int:
         )
     )
     notifications = []
+    hidden = []
     for row in rows:
         view = counterpart_view(row.report, row.recipient)
-        if view is None:  # the new policy hides it from this party: for them it is withdrawn
-            payload = {
-                "match": public_id("match", row.match_id),
-                "participant": participant_handle(row.report_id, row.recipient_id),
-                "reason": "policy changed",
-            }
-            notifications.append(_notify(row.recipient_id, Event.MATCH_RETRACTED, row.match, payload))
-            row.delete()
+        if view is None:
+            # The new policy hides the report from this party. It hears exactly what a withdrawal would
+            # say: "policy changed" would tell it the wallet is still reported, now out of its sight.
+            notifications.append(_retraction(row, "withdrawn"))
+            hidden.append(row.pk)
             continue
         payload = {"match": public_id("match", row.match_id), "counterpart": view.as_dict()}
         notifications.append(_notify(row.recipient_id, Event.MATCH_CORRECTED, row.match, payload))
+    ToldAbout.objects.filter(pk__in=hidden).delete()
     Notification.objects.bulk_create(notifications)
     deliver_notifications(notifications)
     return len(notifications)

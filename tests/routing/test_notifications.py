@@ -97,7 +97,13 @@ def test_a_correction_is_announced_and_a_policy_that_now_hides_it_is_a_retractio
     [corrected] = _told(world.org_b, "match.corrected")
     assert corrected.payload["counterpart"]["category"] == "trafficking"
     _report(world.org_a, rfc_key.key_id, token_for(1), visibility="silent")
-    assert _told(world.org_b, "match.retracted")[0].payload["reason"] == "policy changed"
+    # Going silent reads exactly as a withdrawal: nothing says the wallet is still reported out of sight.
+    [retraction] = _told(world.org_b, "match.retracted")
+    assert retraction.payload == {
+        "match": corrected.payload["match"],
+        "participant": corrected.payload["counterpart"]["participant"],
+        "reason": "withdrawn",
+    }
 
 
 def test_a_quarantined_match_stays_quiet_until_released(world, rfc_key, settings) -> None:
