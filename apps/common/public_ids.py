@@ -63,9 +63,11 @@ def internal_id(kind: str, value: str, *, scope: int = 0) -> int:
     if not isinstance(value, str) or not _FULL.fullmatch(value) or not value.startswith(KINDS[kind] + "_"):
         raise NotFound(f"No such {kind.replace('_', ' ')}.")
     block = _aes(base64.b32decode(value[4:].upper() + "======"), decrypt=True)
-    if block[:8] != _block(kind, scope):
+    pk = int.from_bytes(block[8:], "big")
+    # 26 base32 letters carry 130 bits for a 128-bit block: only the one spelling public_id writes is an id.
+    if block[:8] != _block(kind, scope) or public_id(kind, pk, scope=scope) != value:
         raise NotFound(f"No such {kind.replace('_', ' ')}.")
-    return int.from_bytes(block[8:], "big")
+    return pk
 
 
 class PublicIdConverter:

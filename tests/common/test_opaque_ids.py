@@ -7,7 +7,8 @@ import pytest
 from django.urls import reverse
 
 from apps.common.actors import Actor
-from apps.common.public_ids import KINDS, public_id
+from apps.common.errors import NotFound
+from apps.common.public_ids import KINDS, internal_id, public_id
 from apps.matching.models import Match
 from apps.matching.reporting import report_submit
 from apps.routing.models import Delivery, Notification, WebhookEndpoint
@@ -110,3 +111,14 @@ def test_a_notification_names_its_match_by_public_id_or_null(world, rfc_key) -> 
         report_submit(actor=Actor(organisation=organisation), items=[report_item(token_for(1), rfc_key.key_id)])
     items = world.client_a.get(reverse("api:notifications")).json()["results"]
     assert {item["match"] for item in items} == {None, public_id("match", Match.objects.get().pk)}
+
+
+def test_only_the_spelling_the_hub_writes_names_a_row() -> None:
+    value = public_id("report", 42)
+    assert internal_id("report", value) == 42
+    # The last letter's two spare bits do not count in base32; changing them must not name the row too.
+    alphabet = "abcdefghijklmnopqrstuvwxyz234567"
+    last = alphabet.index(value[-1])
+    for sibling in {alphabet[(last & ~3) | spare] for spare in range(4)} - {value[-1]}:
+        with pytest.raises(NotFound):
+            internal_id("report", value[:-1] + sibling)
