@@ -184,6 +184,10 @@ def user_create(
     username = username.strip()
     if not username:
         raise ValidationFailed("username must not be empty.")
+    if "@" in username:
+        # Sign-in takes a user name or an e-mail address: a user name shaped like an address could
+        # capture another person's e-mail sign-in (and their failures would land in its audit log).
+        raise ValidationFailed("username must not contain @; people may also sign in with their e-mail address.")
     _check_email(email, "email")
     if hub_admin == (organisation is not None):
         raise ValidationFailed("A user is either a hub administrator or a member of one organisation.")

@@ -218,7 +218,7 @@ class InvitationAcceptForm(forms.Form):
         label="User name",
         validators=[UnicodeUsernameValidator()],
         widget=forms.TextInput(attrs={"autocomplete": "username"}),
-        help_text="Letters, digits and @ . + - _ only.",
+        help_text="Letters, digits and . + - _ only (you may also sign in with your e-mail address).",
     )
     password1 = forms.CharField(
         label="Password", widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}), strip=False

@@ -130,3 +130,10 @@ def test_revoking_twice_is_one_revocation(world) -> None:
     services.api_key_revoke(actor=SYSTEM, api_key=world.key_a)
     assert ApiKey.objects.get(pk=world.key_a.pk).revoked_at == first
     assert AuditEvent.objects.filter(action="api_key.revoked").count() == 1
+
+
+def test_a_user_name_cannot_look_like_an_email_address(world) -> None:
+    with pytest.raises(ValidationFailed, match="must not contain @"):
+        services.user_create(
+            actor=SYSTEM, organisation=world.org_b, username="alice@example.org", email="m@example.org"
+        )
