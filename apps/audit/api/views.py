@@ -25,6 +25,7 @@ OBJECT_KINDS = {
     "routing.delivery": "delivery",
     "matching.match": "match",
     "matching.disclosurerequest": "disclosure",
+    "routing.disclosurerequest": "disclosure",  # events written before disclosure moved to matching
     "indicators.report": "report",
     "audit.auditevent": "audit_event",
 }
