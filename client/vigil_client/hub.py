@@ -20,6 +20,9 @@ MAX_RATE_LIMIT_WAIT = 60  # seconds; a longer wait (a daily quota) is reported i
 TRANSIENT_STATUSES = frozenset({502, 503, 504})
 # Failures where the request certainly never reached the hub, so even a non-idempotent write may be re-sent.
 NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout)
+# Failures that may heal by themselves; anything else (a URL without a scheme, a bad proxy, a redirect
+# loop, an undecodable body) is reported at once rather than retried until the time bound.
+PASSING = (httpx.TimeoutException, httpx.NetworkError, httpx.RemoteProtocolError)
 
 
 @dataclass(frozen=True)
@@ -104,10 +107,12 @@ class Hub:
                 response = self._http.request(
                     method, self._base + path, headers={**self._headers, **(headers or {})}, **kwargs
                 )
-            except httpx.TransportError as exc:
+            except PASSING as exc:
                 if not (repeatable or isinstance(exc, NOT_SENT)):
                     raise HubError(f"Lost the connection to the hub at {self._base}: {exc}") from exc
                 failure, status, wait = f"cannot reach the hub at {self._base}: {exc}", None, None
+            except httpx.HTTPError as exc:
+                raise HubError(f"Cannot talk to the hub at {self._base}: {exc}") from exc
             else:
                 if response.status_code == 429:
                     wait = _header_seconds(response)

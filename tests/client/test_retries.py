@@ -109,6 +109,14 @@ def test_an_unreachable_hub_is_retried_then_reported() -> None:
         hub.organisation()
 
 
+def test_a_hub_address_that_cannot_work_is_reported_at_once_not_retried() -> None:
+    hub = Hub("127.0.0.1:8000", "vigil_x_y", retry=RetryPolicy(total_seconds=30, first_delay=5))
+    started = time.monotonic()
+    with pytest.raises(HubError, match="Cannot talk to the hub"):
+        hub.organisation()
+    assert time.monotonic() - started < 2  # no backoff: a URL without a scheme does not heal by waiting
+
+
 def test_the_bound_comes_from_vigil_retry_seconds(monkeypatch) -> None:
     monkeypatch.setenv("VIGIL_RETRY_SECONDS", "7.5")
     assert RetryPolicy.from_env().total_seconds == 7.5
