@@ -1,9 +1,18 @@
-"""Audit every sign-in, failure, lockout and sign-out, second-factor change and failure, and password change
-or reset (Django, axes and allauth announce them as signals); end a suspended organisation's sessions."""
+"""Audit every sign-in, failure, lockout and sign-out, second-factor change and failure, password change or
+reset, and e-mail address change (Django, axes and allauth announce them as signals); end a suspended
+organisation's sessions."""
 
 from typing import Any
 
-from allauth.account.signals import password_changed, password_reset, password_set
+from allauth.account.signals import (
+    email_added,
+    email_changed,
+    email_confirmed,
+    email_removed,
+    password_changed,
+    password_reset,
+    password_set,
+)
 from allauth.mfa.models import Authenticator
 from allauth.mfa.signals import authentication_failed, authenticator_added, authenticator_removed, authenticator_reset
 from axes.handlers.proxy import AxesProxyHandler
@@ -154,6 +163,29 @@ def audit_password_set(sender: Any, request: HttpRequest | None, user: Any, **kw
 def audit_password_reset(sender: Any, request: HttpRequest | None, user: Any, **kwargs: Any) -> None:
     # Whoever followed the e-mailed link is not signed in; the person whose password changed is the subject.
     audit_person(request, user, "auth.password_reset")
+
+
+# A password reset goes to these addresses: adding, removing or switching one is a security-relevant act.
+@receiver(email_added)
+def audit_email_added(sender: Any, request: HttpRequest | None, user: Any, email_address: Any, **kwargs: Any) -> None:
+    audit_person(request, user, "auth.email_added", {"email": email_address.email})
+
+
+@receiver(email_removed)
+def audit_email_removed(sender: Any, request: HttpRequest | None, user: Any, email_address: Any, **kwargs: Any) -> None:
+    audit_person(request, user, "auth.email_removed", {"email": email_address.email})
+
+
+@receiver(email_changed)
+def audit_primary_email_changed(sender: Any, request: HttpRequest | None, user: Any, from_email_address: Any,
+                                to_email_address: Any, **kwargs: Any) -> None:  # fmt: skip
+    old = from_email_address.email if from_email_address is not None else None
+    audit_person(request, user, "auth.email_changed", {"from": old, "to": to_email_address.email})
+
+
+@receiver(email_confirmed)
+def audit_email_confirmed(sender: Any, request: HttpRequest | None, email_address: Any, **kwargs: Any) -> None:
+    audit_person(request, email_address.user, "auth.email_confirmed", {"email": email_address.email})
 
 
 @receiver(organisation_status_changed)

@@ -1,4 +1,5 @@
-"""Changing a password and resetting a forgotten one are audit events in the person's organisation."""
+"""Changing a password, resetting a forgotten one and adding an e-mail address are audit events in the
+person's organisation."""
 
 import re
 
@@ -35,3 +36,10 @@ def test_a_reset_by_email_is_audited(world, client) -> None:
     assert response.status_code == 302
     event = AuditEvent.objects.get(action="auth.password_reset")
     assert event.organisation_id == world.org_a.pk
+
+
+def test_adding_an_email_address_is_audited(world, client) -> None:
+    sign_in(client, "alice")
+    client.post(reverse("account_email"), {"action_add": "", "email": "alice.desk@alpha.example"})
+    event = AuditEvent.objects.get(action="auth.email_added")
+    assert (event.organisation_id, event.data) == (world.org_a.pk, {"email": "alice.desk@alpha.example"})
