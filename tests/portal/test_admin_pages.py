@@ -236,6 +236,7 @@ def test_oprf_keys_are_generated_rotated_and_retired_without_showing_a_secret(po
     assert rfc_key.status == KeyStatus.RETIRED
 
 
-def test_the_audit_trail_shows_the_chain_verified(portal, ops) -> None:
+def test_the_audit_trail_verifies_the_chain_on_request(portal, ops) -> None:
     html = ops.get(reverse("portal:hub-audit")).content.decode()
-    assert "Chain verified" in html
+    assert "Verify the chain now" in html and "Chain verified" not in html
+    assert "Chain verified" in ops.post(reverse("portal:hub-audit")).content.decode()
