@@ -401,7 +401,6 @@ REST_FRAMEWORK = {
         "oprf": VIGIL_OPRF_RATE,
         "screen": VIGIL_SCREEN_RATE,
         "report": VIGIL_REPORT_RATE,
-        "disclosure": VIGIL_DISCLOSURE_RATE,
     },
 }
 SPECTACULAR_SETTINGS = {

@@ -15,6 +15,7 @@ from apps.audit.services import audit_log
 from apps.common.actors import SYSTEM, Actor
 from apps.common.errors import Conflict, NotFound, PermissionRefused, ValidationFailed
 from apps.common.public_ids import internal_id, public_id
+from apps.common.ratelimit import rate_consume
 from apps.indicators.models import ReportStatus, Visibility
 from apps.matching.models import DisclosureRequest, DisclosureStatus, LegalBasis, MatchParticipant
 from apps.matching.visibility import may_see, participant_handle
@@ -108,6 +109,8 @@ def disclosure_request(
         requester=requester, target_report=target.report, status=DisclosureStatus.PENDING
     ).exists():
         raise Conflict("You already have a pending request to this counterpart.")
+    # Metered here, not in one front end: the API and the portal draw on one count per organisation.
+    rate_consume(key=f"disclosure:org-{requester.pk}", rate=settings.VIGIL_DISCLOSURE_RATE, what="disclosure requests")
     request = DisclosureRequest.objects.create(
         match_id=match_pk,
         requester=requester,

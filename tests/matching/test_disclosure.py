@@ -3,6 +3,7 @@
 from datetime import timedelta
 
 import pytest
+from django.core.cache import cache
 from django.urls import reverse
 from django.utils import timezone
 
@@ -10,7 +11,7 @@ from apps.audit.models import AuditEvent
 from apps.common.actors import Actor
 from apps.common.public_ids import internal_id
 from apps.indicators.models import Report
-from apps.matching.disclosure import disclosures_expire
+from apps.matching.disclosure import disclosure_request, disclosures_expire
 from apps.matching.models import DisclosureRequest
 from apps.matching.reporting import report_submit
 from apps.routing.models import Notification
@@ -122,3 +123,20 @@ def test_unanswered_requests_expire(world, anonymous_match) -> None:
     assert disclosures_expire() == 1
     assert DisclosureRequest.objects.get(pk=internal_id("disclosure", request_id)).status == "expired"
     assert world.client_b.post(reverse("api:disclosure-approve", args=[request_id])).status_code == 409
+
+
+def test_requests_are_metered_per_organisation_whatever_the_front_end(world, anonymous_match, settings) -> None:
+    settings.VIGIL_DISCLOSURE_RATE = "1/day"
+    cache.clear()
+    first = disclosure_request(  # as the portal asks
+        actor=Actor(organisation=world.org_a),
+        match_id=anonymous_match["match"],
+        participant=anonymous_match["participant"],
+        legal_basis="safe_harbour",
+        message="SAR 1",
+    )
+    first.status = "refused"
+    first.save(update_fields=["status"])  # no pending request stands in the way of a second one
+    response = _ask(world.client_a, anonymous_match)
+    assert response.status_code == 429
+    assert response.headers["Retry-After"]

@@ -9,7 +9,6 @@ from rest_framework.views import APIView
 from apps.common.api import validated
 from apps.common.pagination import IdCursorPagination
 from apps.common.public_ids import internal_id
-from apps.common.throttles import OrganisationRateThrottle
 from apps.matching import disclosure, selectors
 from apps.matching.models import LegalBasis
 from apps.organisations.models import Scope
@@ -31,9 +30,7 @@ DISCLOSURE_VIEW = DisclosureViewSerializer
 
 class DisclosureListApi(APIView):
     required_scopes = {"GET": {Scope.READ, Scope.REPORT}, "POST": {Scope.REPORT}}
-    problem_statuses = {"POST": {404, 409}}
-    throttle_classes = [OrganisationRateThrottle]
-    throttle_scope = "disclosure"
+    problem_statuses = {"POST": {404, 409, 429}}  # 429: the disclosure service meters requests
 
     class InputSerializer(serializers.Serializer):
         class Meta:
@@ -45,9 +42,6 @@ class DisclosureListApi(APIView):
         )
         legal_basis = serializers.ChoiceField(choices=LegalBasis.choices)
         message = serializers.CharField(max_length=2000)
-
-    def get_throttles(self) -> list:
-        return super().get_throttles() if self.request.method == "POST" else []
 
     @extend_schema(
         responses=DisclosureViewSerializer(many=True),
