@@ -49,8 +49,11 @@ class TrustedProxyMiddleware:
                 meta.pop(header, None)
         else:
             # The rightmost entries were appended by our proxies; the first one that is not is the client.
+            # A hop that does not parse ends the walk: what lies left of it is the client's own say.
             for hop in reversed(meta.get("HTTP_X_FORWARDED_FOR", "").split(",")):
-                if _parse_ip(hop) is not None and not self._trusted(hop):
+                if _parse_ip(hop) is None:
+                    break
+                if not self._trusted(hop):
                     meta["REMOTE_ADDR"] = hop.strip()
                     break
         return self.get_response(request)

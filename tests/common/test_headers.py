@@ -71,6 +71,12 @@ def test_forwarded_headers_count_only_from_a_configured_proxy(settings) -> None:
     assert _scheme_seen("198.51.100.50", **forwarded) == (False, "198.51.100.50")
 
 
+def test_a_hop_the_proxy_wrote_unparsed_ends_the_walk_so_the_client_cannot_choose_its_address(settings) -> None:
+    settings.VIGIL_TRUSTED_PROXIES = ["172.31.250.2"]
+    spoofed = {"HTTP_X_FORWARDED_FOR": "203.0.113.9, unknown"}
+    assert _scheme_seen("172.31.250.2", **spoofed) == (False, "172.31.250.2")
+
+
 def test_with_no_proxy_configured_nobody_can_claim_https(settings) -> None:
     settings.VIGIL_TRUSTED_PROXIES = []
     assert _scheme_seen("127.0.0.1", HTTP_X_FORWARDED_PROTO="https") == (False, "127.0.0.1")
