@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from apps.audit.services import audit_log
 from apps.common.actors import Actor
-from apps.common.errors import ValidationFailed
+from apps.common.errors import Conflict, ValidationFailed
 from apps.organisations.models import Organisation
 from apps.routing.crypto import webhook_secret_encrypt, webhook_secret_generate
 from apps.routing.models import (
@@ -136,9 +136,13 @@ def webhook_delete(*, actor: Actor, endpoint: WebhookEndpoint) -> None:
 @transaction.atomic
 def delivery_resend(*, actor: Actor, delivery: Delivery) -> Delivery:
     """Send again now: a failed delivery gets a fresh run of retries, under the same webhook-id."""
-    Delivery.objects.filter(pk=delivery.pk).exclude(status=DeliveryStatus.DELIVERING).update(
-        status=DeliveryStatus.PENDING, next_attempt_at=timezone.now(), enqueued_at=None, attempts=0
+    reset = (
+        Delivery.objects.filter(pk=delivery.pk)
+        .exclude(status=DeliveryStatus.DELIVERING)
+        .update(status=DeliveryStatus.PENDING, next_attempt_at=timezone.now(), enqueued_at=None, attempts=0)
     )
+    if not reset:
+        raise Conflict("This delivery is being attempted right now; look at its log in a moment.")
     audit_log(actor=actor, action="webhook.delivery_resent", target=delivery)
     transaction.on_commit(lambda: enqueue_deliveries([delivery.pk]))
     delivery.refresh_from_db()

@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
+from apps.audit.models import AuditEvent
 from apps.common.actors import Actor
 from apps.common.errors import ValidationFailed
 from apps.common.public_ids import internal_id, public_id
@@ -163,6 +164,16 @@ def test_a_delivery_can_be_resent_by_hand(world, rfc_key, receiver) -> None:
     assert receiver.ids() == [str(delivery.message_id)] * 2
     log = world.client_b.get(reverse("api:webhook-deliveries", args=[webhook_id])).json()["results"]
     assert len(log[0]["attempt_log"]) == 2
+
+
+def test_a_delivery_being_attempted_is_not_resent_and_nothing_is_logged(world, rfc_key, receiver) -> None:
+    endpoint = _match_with_webhook(world, rfc_key, receiver)
+    delivery = _webhook_delivery()
+    Delivery.objects.filter(pk=delivery.pk).update(status="delivering")
+    webhook_id, delivery_id = public_id("webhook", endpoint.pk), public_id("delivery", delivery.pk)
+    response = world.client_b.post(reverse("api:webhook-delivery-resend", args=[webhook_id, delivery_id]))
+    assert response.status_code == 409
+    assert not AuditEvent.objects.filter(action="webhook.delivery_resent").exists()
 
 
 def test_an_endpoint_gets_only_the_events_it_asked_for(world, rfc_key, receiver) -> None:

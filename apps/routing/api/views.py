@@ -233,6 +233,7 @@ class DeliveryListApi(APIView):
 
 class DeliveryResendApi(APIView):
     required_scopes = {Scope.MANAGE}
+    problem_statuses = {"POST": {409}}
 
     @extend_schema(request=None, responses=DeliveryOutputSerializer, summary="Send a delivery again (same webhook-id)")
     def post(self, request: Request, webhook_id: str, delivery_id: str) -> Response:
