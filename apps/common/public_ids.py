@@ -14,6 +14,7 @@ from functools import cache
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from django.conf import settings
 from django.urls import register_converter
+from vigil_client.contract import PUBLIC_ID_PATTERN
 
 from apps.common.errors import NotFound
 
@@ -32,7 +33,7 @@ KINDS = {
     "application": "app",
     "invitation": "inv",
 }
-PATTERN = r"[a-z]{3}_[a-z2-7]{26}"
+PATTERN = PUBLIC_ID_PATTERN
 _FULL = re.compile(PATTERN)
 
 

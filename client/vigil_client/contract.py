@@ -10,6 +10,7 @@ __all__ = [
     "EVALUATE_BATCH_MAX",
     "KEY_ID_LENGTH",
     "NAMESPACES",
+    "PUBLIC_ID_PATTERN",
     "REFERENCE_MAX_LENGTH",
     "REPORT_BATCH_MAX",
     "SCREEN_BATCH_MAX",
@@ -42,6 +43,9 @@ SCREEN_BATCH_MAX = 1_000  # POST screen
 EVALUATE_BATCH_MAX = 10_000  # POST oprf/evaluate (blinded elements)
 
 KEY_ID_LENGTH = 16
+
+# Every id the hub shows a member (a report's, a match's, ...): a kind prefix and 26 base32 letters.
+PUBLIC_ID_PATTERN = r"[a-z]{3}_[a-z2-7]{26}"
 
 
 def key_id_for(public_key: bytes) -> str:

@@ -4,6 +4,7 @@ import csv
 import hashlib
 import io
 import json
+import re
 import secrets
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -19,6 +20,7 @@ from vigil_client.contract import (
     CATEGORIES,
     CONFIDENCES,
     CURRENCY_MAX_LENGTH,
+    PUBLIC_ID_PATTERN,
     REFERENCE_MAX_LENGTH,
     REPORT_BATCH_MAX,
     SCREEN_BATCH_MAX,
@@ -535,8 +537,12 @@ def _withdraw_one(hub: Hub, record: Record, tokenizer: Tokenizer, address: str, 
         candidates = resolve(address, namespace)
     except ValueError as exc:  # AddressError or NamespaceError
         return Withdrawal(address, error=str(exc))
+    # A record kept before the hub's ids were opaque holds numbers the hub no longer knows: go by token.
     recorded = [
-        wallet for ns, canonical in candidates for wallet in record.wallets_for(ns, canonical) if wallet.report_id
+        wallet
+        for ns, canonical in candidates
+        for wallet in record.wallets_for(ns, canonical)
+        if wallet.report_id and re.fullmatch(PUBLIC_ID_PATTERN, str(wallet.report_id))
     ]
     if recorded:
         return _withdraw_recorded(hub, record, address, recorded)

@@ -1,5 +1,6 @@
 """The reporting library: report files checked whole, resumable runs, screening, matches and withdrawal."""
 
+import dataclasses
 import json
 from pathlib import Path
 from typing import Any
@@ -311,6 +312,18 @@ def test_withdraw_by_recorded_report_id_ends_the_report_at_the_hub_and_in_the_re
     assert Report.objects.get(pk=internal_id("report", wallet.report_id)).status == "withdrawn"
     with open_record(hub_b) as record:
         assert list(matches(hub_b, record)) == []  # one active reporter left: no match
+
+
+def test_a_record_from_before_opaque_ids_withdraws_by_token(hub_world) -> None:
+    url, world = hub_world
+    hub = Hub(url, world.secret_a)
+    _report(hub, EVM, namespace="evm", category="other")
+    with open_record(hub) as record:
+        [wallet] = record.wallets_for("evm", EVM.lower())
+        record.save([dataclasses.replace(wallet, report_id="7")])  # the hub's old sequential id
+        [result] = withdraw(hub, record, [EVM], namespace="evm")
+    assert (result.withdrawn, result.error) == (1, None)
+    assert Report.objects.get().status == "withdrawn"
 
 
 def test_withdraw_of_a_wallet_missing_from_the_record_goes_by_token(hub_world, tmp_path, monkeypatch) -> None:
