@@ -325,6 +325,8 @@ MFA_FORMS = {
 }
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
 MFA_TOTP_ISSUER = "Vigil hub"
+# One step either side (RFC 6238 section 5.2): a code typed as its 30 seconds run out still signs in.
+MFA_TOTP_TOLERANCE = 1
 # Without open sign-up nobody can claim another person's address, so an e-mail not yet confirmed through
 # allauth (every address an admin typed in) must not stop that person from adding a second factor.
 MFA_ALLOW_UNVERIFIED_EMAIL = True
