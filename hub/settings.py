@@ -240,6 +240,7 @@ CELERY_BEAT_SCHEDULE = {
     "prune-idempotency-records": {"task": "apps.common.tasks.prune_idempotency_records", "schedule": 86_400.0},
     "expire-disclosures": {"task": "apps.matching.tasks.expire_disclosures", "schedule": 3600.0},
     "expire-invitations": {"task": "apps.organisations.tasks.expire_invitations", "schedule": 3600.0},
+    "seal-screen-tallies": {"task": "apps.matching.tasks.seal_screen_tallies", "schedule": 60.0},
 }
 
 VIGIL_OPRF_DAILY_QUOTA = env_int(

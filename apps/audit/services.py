@@ -12,7 +12,15 @@ from apps.audit.chain import GENESIS_HASH, link_holds, mac_key, mac_link
 from apps.audit.models import AuditEvent
 from apps.common.actors import Actor
 
-__all__ = ["GENESIS_HASH", "ChainVerdict", "audit_chain_verify", "audit_log"]
+__all__ = [
+    "GENESIS_HASH",
+    "ActorIdentity",
+    "ChainVerdict",
+    "actor_identity",
+    "audit_chain_verify",
+    "audit_log",
+    "audit_log_as",
+]
 
 # Arbitrary constant naming the advisory lock that serialises appends to the chain.
 _CHAIN_LOCK_ID = 0x56494731
@@ -20,7 +28,9 @@ ATTRIBUTION_ACTION = "audit.attribution"
 
 
 @dataclass(frozen=True)
-class _Identity:
+class ActorIdentity:
+    """Who acted, as the audit trail records it."""
+
     label: str
     user_id: int | None = None
     api_key_id: int | None = None
@@ -32,9 +42,9 @@ class _Identity:
         return any((self.user_id, self.api_key_id, self.session_key_hash, self.ip))
 
 
-def _identity(actor: Actor) -> _Identity:
+def actor_identity(actor: Actor) -> ActorIdentity:
     session_key = actor.session_key or ""
-    return _Identity(
+    return ActorIdentity(
         label=actor.label,
         user_id=actor.user.pk if actor.user is not None else None,
         api_key_id=actor.api_key.pk if actor.api_key is not None else None,
@@ -43,12 +53,12 @@ def _identity(actor: Actor) -> _Identity:
     )
 
 
-def _stranger(actor: Actor) -> _Identity:
+def _stranger(actor: Actor) -> ActorIdentity:
     """How an actor appears in a log that is not its own organisation's: by role, never by person or key."""
-    return _Identity(label="counterpart" if actor.organisation is not None else "hub")
+    return ActorIdentity(label="counterpart" if actor.organisation is not None else "hub")
 
 
-def _append(*, identity: _Identity, organisation_id: int | None, action: str, object_type: str, object_id: str,
+def _append(*, identity: ActorIdentity, organisation_id: int | None, action: str, object_type: str, object_id: str,
             data: dict[str, Any]) -> AuditEvent:  # fmt: skip
     last = AuditEvent.objects.order_by("-id").values_list("hash", flat=True).first()
     event = AuditEvent(
@@ -88,11 +98,9 @@ def audit_log(
     home = actor.organisation.pk if actor.organisation is not None else None
     if organisation_id is None:
         organisation_id = home
-    identity = _identity(actor)
+    identity = actor_identity(actor)
     with transaction.atomic():
-        if connection.vendor == "postgresql":
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_CHAIN_LOCK_ID])
+        _lock_chain()
         object_type = target._meta.label_lower if target is not None else ""
         object_id = str(target.pk) if target is not None else ""
         if organisation_id == home:
@@ -106,6 +114,20 @@ def audit_log(
                     data={"organisation_id": organisation_id, "action": action,
                           "actor_organisation_id": home})  # fmt: skip
     return event
+
+
+def audit_log_as(*, identity: ActorIdentity, organisation_id: int, action: str, data: dict[str, Any]) -> AuditEvent:
+    """Append an event, to the actor's own organisation's log, for acts recorded earlier under `identity`."""
+    with transaction.atomic():
+        _lock_chain()
+        return _append(identity=identity, organisation_id=organisation_id, action=action,
+                       object_type="", object_id="", data=data)  # fmt: skip
+
+
+def _lock_chain() -> None:
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_CHAIN_LOCK_ID])
 
 
 @dataclass(frozen=True)

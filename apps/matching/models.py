@@ -117,3 +117,39 @@ class DisclosureRequest(models.Model):
 
     def __str__(self) -> str:
         return f"disclosure {self.pk} ({self.status})"
+
+
+class ScreenTally(models.Model):
+    """Screenings counted per minute and per actor; sealed into the audit chain once the minute is over.
+
+    An exchange screens on every withdrawal: a chained audit row per request would serialise every
+    screen behind the chain and grow the log by a row per lookup. The auditor still learns who screened,
+    from where, in which minute, how many tokens, and with what outcome.
+    """
+
+    minute = models.DateTimeField()
+    organisation = models.ForeignKey("organisations.Organisation", on_delete=models.PROTECT)
+    # The actor as the audit trail records it; 0 and "" stand for "none" so the key has no NULLs.
+    actor_user_id = models.BigIntegerField(default=0)
+    actor_api_key_id = models.BigIntegerField(default=0)
+    actor_label = models.CharField(max_length=200)
+    session_key_hash = models.CharField(max_length=64, blank=True)
+    ip = models.CharField(max_length=45, blank=True)
+    requests = models.PositiveIntegerField(default=0)
+    tokens = models.PositiveBigIntegerField(default=0)
+    reported = models.PositiveBigIntegerField(default=0)
+    sighting_requests = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=[
+                    "minute", "organisation", "actor_user_id", "actor_api_key_id",
+                    "actor_label", "session_key_hash", "ip",
+                ],
+                name="screen_tally_one_per_actor_minute",
+            )
+        ]  # fmt: skip
+
+    def __str__(self) -> str:
+        return f"{self.requests} screenings by {self.actor_label} at {self.minute:%Y-%m-%d %H:%M}"

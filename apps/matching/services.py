@@ -11,6 +11,7 @@ from apps.common.errors import Conflict, ValidationFailed
 from apps.matching.locks import TokenPair
 from apps.matching.models import Match, MatchStatus, Sighting
 from apps.matching.notify import notify_match_released, notify_sightings
+from apps.matching.screen_tallies import screen_tally_add
 from apps.matching.selectors import ScreenResult, screen_lookup, screen_reported_pairs
 from apps.oprf.selectors import usable_key_ids
 
@@ -50,11 +51,13 @@ def sightings_record(*, actor: Actor, pairs: Iterable[TokenPair], visibility: st
     return len(sightings)
 
 
-@transaction.atomic
 def screen(
     *, actor: Actor, key_id: str, tokens: list[str], record_sighting: bool, sighting_visibility: str = "anonymous"
 ) -> list[ScreenResult]:
-    """Answer a screening; with `record_sighting`, keep a sighting of each reported token."""
+    """Answer a screening; with `record_sighting`, keep a sighting of each reported token.
+
+    The screening is counted in the actor's tally for the minute, sealed into the audit chain after it.
+    """
     if key_id not in usable_key_ids():
         raise ValidationFailed(
             f"Unknown or retired key id {key_id!r}.", errors=[{"pointer": "/key_id", "detail": "unknown or retired"}]
@@ -64,16 +67,14 @@ def screen(
     if record_sighting:
         # Kept for every reported token, silent ones included (a watch-list hears of its wallets),
         # but the screener's own record counts only what its answer showed.
-        sighted = screen_reported_pairs(pairs)
-        sightings_record(actor=actor, pairs=sighted, visibility=sighting_visibility)
-        notify_sightings(screener=actor.organisation, pairs=sighted, visibility=sighting_visibility)
-    audit_log(
+        with transaction.atomic():
+            sighted = screen_reported_pairs(pairs)
+            sightings_record(actor=actor, pairs=sighted, visibility=sighting_visibility)
+            notify_sightings(screener=actor.organisation, pairs=sighted, visibility=sighting_visibility)
+    screen_tally_add(
         actor=actor,
-        action="screen.checked",
-        data={
-            "count": len(tokens),
-            "reported": sum(result.reported for result in results),
-            "record_sighting": record_sighting,
-        },
+        tokens=len(tokens),
+        reported=sum(result.reported for result in results),
+        record_sighting=record_sighting,
     )
     return results

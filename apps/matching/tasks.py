@@ -1,4 +1,4 @@
-"""Periodic jobs: expiring reports and unanswered disclosure requests."""
+"""Periodic jobs: expiring reports and unanswered disclosure requests, sealing screening tallies."""
 
 from celery import shared_task
 
@@ -6,6 +6,7 @@ from apps.common.actors import SYSTEM
 from apps.indicators.services import MAX_BATCH
 from apps.matching.disclosure import disclosures_expire
 from apps.matching.reporting import reports_expire
+from apps.matching.screen_tallies import screen_tallies_seal
 
 
 @shared_task
@@ -22,3 +23,8 @@ def expire_reports() -> int:
 @shared_task(ignore_result=True)
 def expire_disclosures() -> int:
     return disclosures_expire()
+
+
+@shared_task(ignore_result=True)
+def seal_screen_tallies() -> int:
+    return screen_tallies_seal()
