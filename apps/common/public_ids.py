@@ -9,6 +9,7 @@ changes every public id.
 import base64
 import hashlib
 import re
+import threading
 from functools import cache
 
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
@@ -46,11 +47,17 @@ def _block(kind: str, tag: int = 0) -> bytes:
     return hashlib.sha256(f"{kind}:{tag}".encode()).digest()[:8]
 
 
+_contexts = threading.local()
+
+
 def _aes(data: bytes, *, decrypt: bool = False) -> bytes:
     # One block, one key: a pseudorandom permutation of the 128-bit space, which is all ECB is here.
-    cipher = Cipher(algorithms.AES(_cipher_key(settings.SECRET_KEY)), modes.ECB())  # noqa: S305
-    op = cipher.decryptor() if decrypt else cipher.encryptor()
-    return op.update(data) + op.finalize()
+    # ECB keeps no state between blocks, so each thread reuses its contexts (a page may show thousands of ids).
+    key = _cipher_key(settings.SECRET_KEY)
+    if getattr(_contexts, "key", None) != key:
+        cipher = Cipher(algorithms.AES(key), modes.ECB())  # noqa: S305
+        _contexts.key, _contexts.encryptor, _contexts.decryptor = key, cipher.encryptor(), cipher.decryptor()
+    return (_contexts.decryptor if decrypt else _contexts.encryptor).update(data)
 
 
 def public_id(kind: str, pk: int, *, scope: int = 0) -> str:

@@ -3,7 +3,7 @@
 import re
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from vigil_client.contract import NAMESPACES, REPORT_BATCH_MAX
 
@@ -12,6 +12,7 @@ from apps.common.actors import Actor
 from apps.common.errors import ValidationFailed
 from apps.indicators.models import Category, Confidence, Report, ReportStatus
 from apps.indicators.policy import HUB_DEFAULTS, POLICY_FIELDS, policy_clean, policy_merge, referenced_slugs
+from apps.indicators.upsert import reports_upsert
 from apps.oprf.selectors import usable_key_ids
 from apps.organisations.models import Organisation, OrganisationStatus
 
@@ -30,6 +31,7 @@ _ITEM_DEFAULTS: dict[str, Any] = {
     "reference": "",
 }
 _ITEM_FIELDS = tuple(_ITEM_DEFAULTS)
+_CHOICES = {"namespace": NAMESPACES, "category": tuple(Category.values), "confidence": tuple(Confidence.values)}
 
 
 def reports_validate(
@@ -51,11 +53,7 @@ def reports_validate(
             errors.append({"pointer": f"{pointer}/token", "detail": "must be 64 lowercase hex characters"})
         if key_id not in keys:
             errors.append({"pointer": f"{pointer}/key_id", "detail": f"unknown or retired key id {key_id!r}"})
-        for name, choices in (
-            ("namespace", NAMESPACES),
-            ("category", Category.values),
-            ("confidence", Confidence.values),
-        ):
+        for name, choices in _CHOICES.items():
             if item.get(name, _ITEM_DEFAULTS[name]) not in choices:
                 errors.append({"pointer": f"{pointer}/{name}", "detail": f"must be one of {', '.join(choices)}"})
         if item.get("first_seen") and item.get("last_seen") and item["first_seen"] > item["last_seen"]:
@@ -99,6 +97,10 @@ def reports_store(
     )
     before = {(key_id, token): status for key_id, token, status in mine.values_list("key_id", "token", "status")}
     existing = set(before)
+    update_fields = [*_ITEM_FIELDS, *POLICY_FIELDS, "status", "updated_at", "ended_at"]
+    if connection.vendor == "postgresql":
+        ids = reports_upsert(organisation_id=organisation.pk, rows=rows, update_fields=update_fields, now=now)
+        return ids, existing
     Report.objects.bulk_create(
         [
             Report(
@@ -113,7 +115,7 @@ def reports_store(
         ],
         update_conflicts=True,
         unique_fields=["organisation", "key_id", "token"],
-        update_fields=[*_ITEM_FIELDS, *POLICY_FIELDS, "status", "updated_at", "ended_at"],
+        update_fields=update_fields,
     )
     ids = {(key_id, token): pk for pk, key_id, token in mine.values_list("id", "key_id", "token")}
     revived = [ids[pair] for pair in pairs if before.get(pair, ReportStatus.ACTIVE) != ReportStatus.ACTIVE]

@@ -167,10 +167,18 @@ def screen_lookup(*, organisation: Organisation, pairs: Iterable[TokenPair]) -> 
     for report in query.select_related("organisation"):
         if (report.key_id, report.token) in wanted:
             reports[(report.key_id, report.token)].append(report)
-    statuses = {
-        (match.key_id, match.token): match.status
-        for match in Match.objects.filter(key_id__in={key for key, _ in pairs}, token__in={token for _, token in pairs})
-    }
+    # A match needs two reporters: a token nobody else reported (most screenings) needs no match lookup.
+    others = [pair for pair, found in reports.items() if any(r.organisation_id != organisation.pk for r in found)]
+    statuses = (
+        {
+            (match.key_id, match.token): match.status
+            for match in Match.objects.filter(
+                key_id__in={key for key, _ in others}, token__in={token for _, token in others}
+            )
+        }
+        if others
+        else {}
+    )
     results = []
     for key_id, token in pairs:
         result = ScreenResult(key_id=key_id, token=token)
