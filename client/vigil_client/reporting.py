@@ -6,7 +6,9 @@ import io
 import json
 import re
 import secrets
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 from decimal import Decimal, InvalidOperation
@@ -330,18 +332,28 @@ def open_record(hub: Hub, home: str | None = None) -> Record:
     return Record(record_path(hub.organisation()["slug"], home))
 
 
-def _batch_tokens(record: Record, tokenizer: Tokenizer, rows: list[ReportRow]) -> dict[tuple[str, str], str]:
-    """Tokens of the rows, evaluating only those the record does not know under the run's key."""
+def _tokens_started(
+    evaluating: Executor, record: Record, tokenizer: Tokenizer, rows: list[ReportRow]
+) -> Future[dict[tuple[str, str], str]]:
+    """Start computing the rows' tokens, evaluating only those the record does not know under the run's key.
+
+    The record is read here, on the caller's thread; the hub's evaluation and the proof checks run on
+    `evaluating`, so the next batch is tokenised while this one is being stored at the hub.
+    """
     tokens = record.tokens(tokenizer.key.key_id, [(row.namespace, row.canonical) for row in rows])
     missing: dict[str, list[str]] = {}
     for row in rows:
         if (row.namespace, row.canonical) not in tokens:
             missing.setdefault(row.namespace, []).append(row.canonical)
-    for namespace, canonicals in missing.items():
-        tokens.update(
-            zip(((namespace, c) for c in canonicals), tokenizer.tokens_for(namespace, canonicals), strict=True)
-        )
-    return tokens
+
+    def evaluate() -> dict[tuple[str, str], str]:
+        for namespace, canonicals in missing.items():
+            tokens.update(
+                zip(((namespace, c) for c in canonicals), tokenizer.tokens_for(namespace, canonicals), strict=True)
+            )
+        return tokens
+
+    return evaluating.submit(evaluate)
 
 
 def _batch_body(
@@ -356,10 +368,15 @@ def _batch_body(
 
 
 def _send_batch(
-    hub: Hub, record: Record, tokenizer: Tokenizer, run: Run, number: int, rows: list[ReportRow], policy: dict[str, Any]
+    hub: Hub,
+    record: Record,
+    run: Run,
+    number: int,
+    rows: list[ReportRow],
+    tokens: dict[tuple[str, str], str],
+    policy: dict[str, Any],
 ) -> BatchAck:
-    key_id = tokenizer.key.key_id
-    tokens = _batch_tokens(record, tokenizer, rows)
+    key_id = run.key_id
     # Saved before sending: a crash after the hub stored the batch leaves the record knowing its tokens.
     record.save(
         Wallet(row.namespace, row.canonical, row.address, key_id, tokens[(row.namespace, row.canonical)])
@@ -407,13 +424,31 @@ def report(
         )
     acknowledged = record.acknowledged(run.id)
     first_sent = None
-    for number, rows in enumerate(plan.batched_rows(), 1):
-        if number not in acknowledged:
-            tokenizer = tokenizer or _run_tokenizer(hub, run)
-            acknowledged[number] = _send_batch(hub, record, tokenizer, run, number, rows, plan.options.policy)
-            first_sent = first_sent or number
+
+    def unsent() -> Iterator[tuple[int, list[ReportRow]]]:
+        for number, rows in enumerate(plan.batched_rows(), 1):
+            if number not in acknowledged:
+                yield number, rows
+            elif progress:
+                progress(len(rows))
+
+    def send(number: int, rows: list[ReportRow], tokens: Future[dict[tuple[str, str], str]]) -> None:
+        nonlocal first_sent
+        acknowledged[number] = _send_batch(hub, record, run, number, rows, tokens.result(), plan.options.policy)
+        first_sent = first_sent or number
         if progress:
             progress(len(rows))
+
+    # Two stages in step: batch n+1 is tokenised while batch n is stored and matched at the hub.
+    with ThreadPoolExecutor(max_workers=1) as evaluating:
+        started: deque[tuple[int, list[ReportRow], Future[dict[tuple[str, str], str]]]] = deque()
+        for number, rows in unsent():
+            tokenizer = tokenizer or _run_tokenizer(hub, run)
+            started.append((number, rows, _tokens_started(evaluating, record, tokenizer, rows)))
+            if len(started) == 2:
+                send(*started.popleft())
+        while started:
+            send(*started.popleft())
     if not run.finished:
         record.finish_run(run.id)
     return ReportOutcome(
