@@ -13,7 +13,7 @@ from apps.audit.services import audit_chain_verify
 from apps.common.actors import Actor
 from apps.matching.models import ScreenTally
 from apps.matching.reporting import report_submit
-from apps.matching.screen_tallies import screen_tallies_seal
+from apps.matching.screen_tallies import screen_tallies_seal, screen_tally_add
 from apps.matching.services import screen
 from tests.factories import report_item, token_for
 
@@ -104,3 +104,12 @@ def test_concurrent_screenings_by_one_key_lose_no_count(world, rfc_key) -> None:
             thread.join()
     assert errors == []
     assert ScreenTally.objects.get().requests == 40
+
+
+@pytest.mark.postgres_only
+def test_counting_inside_a_callers_transaction_leaves_its_durability_alone(world) -> None:
+    screen_tally_add(actor=Actor(organisation=world.org_a, api_key=world.key_a), tokens=1, reported=0,
+                     record_sighting=False)  # fmt: skip
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW synchronous_commit")
+        assert cursor.fetchone()[0] == "on"
