@@ -220,6 +220,8 @@ def membership_change_role(*, actor: Actor, membership: Membership, role: str) -
     _check_choice(role, Role.values, "role")
     membership = Membership.objects.select_for_update().get(pk=membership.pk)
     previous = membership.role
+    if previous == Role.ADMIN and role != Role.ADMIN:
+        _keep_an_admin(membership)
     membership.role = role
     membership.save(update_fields=["role"])
     audit_log(
@@ -263,6 +265,8 @@ def membership_remove(*, actor: Actor, membership: Membership) -> Membership:
     membership = Membership.objects.select_for_update().select_related("user").get(pk=membership.pk)
     if membership.user_id == getattr(actor.user, "pk", None):
         raise PermissionRefused("You cannot remove yourself.")
+    if membership.role == Role.ADMIN:
+        _keep_an_admin(membership)
     user = membership.user
     if user.is_active:
         user.is_active = False
@@ -275,6 +279,15 @@ def membership_remove(*, actor: Actor, membership: Membership) -> Membership:
             data={"user": user.get_username(), "role": membership.role},
         )
     return membership
+
+
+def _keep_an_admin(membership: Membership) -> None:
+    """Refuse to leave an organisation without an active admin: nobody could then manage its people or keys."""
+    admins = Membership.objects.select_for_update().filter(
+        organisation_id=membership.organisation_id, role=Role.ADMIN, user__is_active=True
+    )
+    if not admins.exclude(pk=membership.pk).exists():
+        raise Conflict("An organisation keeps at least one admin: make someone else an admin first.")
 
 
 def scopes_parse(scopes: list[str] | str) -> list[str]:

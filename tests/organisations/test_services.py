@@ -9,7 +9,7 @@ from apps.audit.models import AuditEvent
 from apps.common.actors import SYSTEM
 from apps.common.errors import Conflict, ValidationFailed
 from apps.organisations import services
-from apps.organisations.models import ApiKey, OrganisationStatus
+from apps.organisations.models import ApiKey, Membership, OrganisationStatus, Role
 
 pytestmark = pytest.mark.django_db
 
@@ -137,3 +137,20 @@ def test_a_user_name_cannot_look_like_an_email_address(world) -> None:
         services.user_create(
             actor=SYSTEM, organisation=world.org_b, username="alice@example.org", email="m@example.org"
         )
+
+
+def test_the_last_admin_can_be_neither_demoted_nor_removed(world) -> None:
+    admin = world.alice.membership
+    with pytest.raises(Conflict, match="at least one admin"):
+        services.membership_change_role(actor=SYSTEM, membership=admin, role="analyst")
+    with pytest.raises(Conflict, match="at least one admin"):
+        services.membership_remove(actor=SYSTEM, membership=admin)
+    assert Membership.objects.get(pk=admin.pk).role == Role.ADMIN
+    assert not AuditEvent.objects.filter(action__in=["membership.role_changed", "membership.removed"]).exists()
+
+
+def test_an_admin_steps_down_once_another_person_is_admin(world) -> None:
+    services.membership_change_role(actor=SYSTEM, membership=world.bob.membership, role="admin")
+    services.membership_change_role(actor=SYSTEM, membership=world.alice.membership, role="viewer")
+    with pytest.raises(Conflict, match="at least one admin"):
+        services.membership_remove(actor=SYSTEM, membership=world.bob.membership)
