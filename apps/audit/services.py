@@ -55,7 +55,10 @@ def actor_identity(actor: Actor) -> ActorIdentity:
 
 def _stranger(actor: Actor) -> ActorIdentity:
     """How an actor appears in a log that is not its own organisation's: by role, never by person or key."""
-    return ActorIdentity(label="counterpart" if actor.organisation is not None else "hub")
+    if actor.organisation is not None:
+        return ActorIdentity(label="counterpart")
+    # Someone not signed in (a failed sign-in, a reset request) is neither the hub nor a member.
+    return ActorIdentity(label="anonymous" if actor.anonymous else "hub")
 
 
 def _append(*, identity: ActorIdentity, organisation_id: int | None, action: str, object_type: str, object_id: str,

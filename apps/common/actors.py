@@ -20,12 +20,17 @@ class Actor:
     session_key: str | None = None
 
     @property
+    def anonymous(self) -> bool:
+        """A request from someone not signed in: it has an address but no person, key or organisation."""
+        return self.ip is not None and self.organisation is None and self.user is None and self.api_key is None
+
+    @property
     def label(self) -> str:
         if self.api_key is not None:
             return f"api-key:{self.api_key.prefix}"
         if self.user is not None:
             return f"user:{self.user.get_username()}"
-        return "system"
+        return "anonymous" if self.anonymous else "system"
 
 
 SYSTEM = Actor()

@@ -134,6 +134,10 @@ def test_failed_sign_ins_are_audited_in_the_organisation_or_the_hub_for_an_unkno
         (world.org_a.pk, {"username": "alice", "known_user": True}),
         (None, {"username": "mallory", "known_user": False}),
     ]
+    # Alice's organisation reads who tried as someone not signed in, never as the hub; the hub keeps the address.
+    assert (failed[0].actor_label, failed[0].ip) == ("anonymous", None)
+    attribution = AuditEvent.objects.get(action="audit.attribution", object_id=str(failed[0].pk))
+    assert (attribution.actor_label, attribution.ip) == ("anonymous", "127.0.0.1")
     assert all("wrong password" not in str(e.data) for e in AuditEvent.objects.all())
 
 
