@@ -77,5 +77,6 @@ urlpatterns = [
     # Open to anyone: applying to join, and accepting an e-mailed invitation.
     path("apply/", joining.apply, "apply"),
     path("apply/sent/", joining.apply_sent, "apply-sent"),
-    path("invitations/<str:token>/", joining.invitation_accept, "invitation"),
+    path("invitations/accept/", joining.invitation_accept, "invitation-accept"),
+    path("invitations/<str:token>/", joining.invitation_link, "invitation"),
 ]

@@ -117,6 +117,7 @@ def test_an_organisation_applies_is_approved_and_its_first_admin_joins_and_invit
     link = re.search(r"http://\S+/invitations/[\w-]+/", invitation_mail.body).group(0)
     page.context.clear_cookies()
     page.goto(link)
+    expect(page).to_have_url(f"{live_server.url}/invitations/accept/")  # the token left the address bar
     page.get_by_label("User name").fill("karin")
     page.get_by_label("Password:", exact=True).fill(NEW_PASSWORD)
     page.get_by_label("Password again").fill(NEW_PASSWORD)

@@ -15,6 +15,7 @@ from apps.organisations.models import Application, ApplicationStatus, Invitation
 
 pytestmark = pytest.mark.django_db
 PASSWORD = "a long and unguessable passphrase"
+ACCEPT = reverse("portal:invitation-accept")
 APPLICATION = {
     "name": "Kappa Credit Union",
     "sector": "bank",
@@ -115,9 +116,12 @@ def test_an_invitee_chooses_a_name_and_password_and_is_sent_to_set_up_a_second_f
     path = invite(alice, capture=django_capture_on_commit_callbacks)
     assert "erin@alpha.example" in alice.get(reverse("portal:people")).content.decode()
     invitee = Client()
-    page = invitee.get(path).content.decode()
+    # The link's token leaves the address at once: the page is at a fixed address, the token in the session.
+    opened = invitee.get(path)
+    assert (opened.status_code, opened["Location"]) == (302, ACCEPT)
+    page = invitee.get(ACCEPT).content.decode()
     assert "Join Alpha Bank" in page and "analyst" in page
-    response = invitee.post(path, {"username": "erin", "password1": PASSWORD, "password2": PASSWORD})
+    response = invitee.post(ACCEPT, {"username": "erin", "password1": PASSWORD, "password2": PASSWORD})
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("mfa_activate_totp"))
     # Signed in, but nothing of the portal opens before the second factor is set up.
@@ -126,12 +130,14 @@ def test_an_invitee_chooses_a_name_and_password_and_is_sent_to_set_up_a_second_f
     assert invitation.status == InvitationStatus.ACCEPTED and invitation.user.membership.role == "analyst"
     assert AuditEvent.objects.filter(action="invitation.accepted", organisation_id=portal.world.org_a.pk).exists()
     # The link works once.
-    assert Client().get(path).status_code == 404
+    assert Client().get(path, follow=True).status_code == 404
 
 
 def test_mismatched_passwords_are_refused_on_the_page(portal, alice, django_capture_on_commit_callbacks) -> None:
     path = invite(alice, capture=django_capture_on_commit_callbacks)
-    response = Client().post(path, {"username": "erin", "password1": PASSWORD, "password2": PASSWORD + "!"})
+    invitee = Client()
+    invitee.get(path)
+    response = invitee.post(ACCEPT, {"username": "erin", "password1": PASSWORD, "password2": PASSWORD + "!"})
     assert response.status_code == 400 and "The two passwords differ." in response.content.decode()
     assert Invitation.objects.get().status == InvitationStatus.PENDING
 
@@ -140,7 +146,7 @@ def test_a_revoked_invitation_link_says_so(portal, alice, django_capture_on_comm
     path = invite(alice, capture=django_capture_on_commit_callbacks)
     invitation_id = public_id("invitation", Invitation.objects.get().pk)
     assert alice.post(reverse("portal:invitation-revoke", args=[invitation_id])).status_code == 302
-    response = Client().get(path)
+    response = Client().get(path, follow=True)
     assert response.status_code == 404 and "cannot be used" in response.content.decode()
     assert AuditEvent.objects.filter(action="invitation.revoked").exists()
 
@@ -177,3 +183,8 @@ def test_joining_pages_keep_to_the_content_security_policy_and_label_every_field
     for field in re.findall(r"<(?:input|select|textarea)\b[^>]*>", html):
         if not re.search(r'type="(hidden|submit)"', field):
             assert re.search(r'id="([^"]+)"', field).group(1) in labelled, field
+
+
+def test_the_accept_page_without_a_link_opened_first_is_not_found(portal) -> None:
+    response = Client().get(ACCEPT)
+    assert response.status_code == 404 and "cannot be used" in response.content.decode()

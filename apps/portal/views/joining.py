@@ -133,12 +133,25 @@ def application_refuse(request: HttpRequest, application_id: str) -> HttpRespons
 # Accepting (the invitee, not yet signed in).
 
 
+# The link's token moves into the session and out of the address at once, as Django's password reset
+# does: no later page, error log or Referer carries a token that would let its reader join.
+_SESSION_KEY = "invitation_link"
+
+
+@never_cache
+@sensitive_variables("token")
+def invitation_link(request: HttpRequest, token: str) -> HttpResponse:
+    request.session[_SESSION_KEY] = token
+    return redirect("portal:invitation-accept")
+
+
 @never_cache
 @sensitive_variables("token")
 @sensitive_post_parameters("password1", "password2")
-def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
+def invitation_accept(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
         return render(request, "portal/public/invitation_signed_in.html", status=409)
+    token = request.session.get(_SESSION_KEY, "")
     try:
         invitation = services.invitation_open(token=token)
     except (NotFound, Conflict) as exc:
@@ -157,6 +170,7 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
         )
         if user is not None:
             login(request, user, backend=MEMBER_BACKEND)
+            request.session.pop(_SESSION_KEY, None)
             messages.success(request, f"Welcome to {invitation.organisation.name}. Now set up your authenticator app.")
             return redirect(mfa_setup_url(reverse("portal:dashboard")))
     status = 400 if request.method == "POST" else 200
