@@ -12,6 +12,7 @@ from apps.indicators.models import Report
 from apps.matching.models import DisclosureRequest, Match, MatchStatus
 from apps.matching.services import screen
 from apps.oprf.models import EvaluationUsage
+from apps.portal.views.common import PAGE_SIZE
 from apps.routing.models import Notification
 from tests.factories import token_for
 
@@ -185,3 +186,10 @@ def test_only_the_organisation_asked_may_answer(portal, dora) -> None:
     response = dora.post(reverse("portal:disclosure-approve", args=[disclosure_id]), {"case_note": ""})
     assert response.status_code == 400
     assert DisclosureRequest.objects.get().status == "pending"
+
+
+def test_turning_a_page_keeps_the_lists_filter(portal, dora) -> None:
+    portal.report(portal.world.org_a, *(token_for(f"paged-{n}") for n in range(PAGE_SIZE + 1)))
+    html = dora.get(reverse("portal:reports") + "?status=active").content.decode()
+    assert 'href="?status=active&amp;page=2"' in html
+    assert "Page 2 of 2" in dora.get(reverse("portal:reports") + "?status=active&page=2").content.decode()

@@ -27,8 +27,16 @@ def page(request: HttpRequest, template: str, context: dict[str, Any] | None = N
         "nav": navigation_for(request),
         "membership": membership,
         "organisation": membership.organisation if membership else None,
+        "query": _query_without_page(request),
     }
     return render(request, template, {**base, **(context or {})}, status=status)
+
+
+def _query_without_page(request: HttpRequest) -> str:
+    """The page's filters, ready to prefix a pager link's `page=`, so turning a page keeps them."""
+    params = request.GET.copy()
+    params.pop("page", None)
+    return params.urlencode() + "&" if params else ""
 
 
 def actor(request: HttpRequest) -> Actor:
