@@ -93,7 +93,7 @@ def reports_store(
     pairs = [(row["key_id"], row["token"]) for row in rows]
     now = timezone.now()
     mine = Report.objects.filter(
-        organisation=organisation, key_id__in={k for k, _ in pairs}, token__in={t for _, t in pairs}
+        organisation=organisation, key_id__in={k for k, _ in pairs}, token__any={t for _, t in pairs}
     )
     before = {(key_id, token): status for key_id, token, status in mine.values_list("key_id", "token", "status")}
     existing = set(before)

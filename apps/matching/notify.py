@@ -129,7 +129,7 @@ def notify_sightings(*, screener: Organisation, pairs: Iterable[TokenPair], visi
     pairs = set(pairs)
     reports = (
         standing_reports()
-        .filter(key_id__in={key for key, _ in pairs}, token__in={token for _, token in pairs}, sighting_alerts=True)
+        .filter(key_id__in={key for key, _ in pairs}, token__any={token for _, token in pairs}, sighting_alerts=True)
         .exclude(organisation=screener)
     )
     screener_view: dict[str, Any] = {"sector": screener.sector, "jurisdiction": screener.jurisdiction}

@@ -163,7 +163,7 @@ def screen_lookup(*, organisation: Organisation, pairs: Iterable[TokenPair]) -> 
     pairs = list(pairs)
     wanted = set(pairs)
     reports: dict[TokenPair, list[Report]] = defaultdict(list)
-    query = standing_reports().filter(key_id__in={key for key, _ in pairs}, token__in={token for _, token in pairs})
+    query = standing_reports().filter(key_id__in={key for key, _ in pairs}, token__any={token for _, token in pairs})
     for report in query.select_related("organisation"):
         if (report.key_id, report.token) in wanted:
             reports[(report.key_id, report.token)].append(report)
@@ -173,7 +173,7 @@ def screen_lookup(*, organisation: Organisation, pairs: Iterable[TokenPair]) -> 
         {
             (match.key_id, match.token): match.status
             for match in Match.objects.filter(
-                key_id__in={key for key, _ in others}, token__in={token for _, token in others}
+                key_id__in={key for key, _ in others}, token__any={token for _, token in others}
             )
         }
         if others
@@ -215,7 +215,7 @@ def screen_reported_pairs(pairs: Iterable[TokenPair]) -> list[TokenPair]:
     pairs = list(pairs)
     reported = set(
         standing_reports()
-        .filter(key_id__in={key for key, _ in pairs}, token__in={token for _, token in pairs})
+        .filter(key_id__in={key for key, _ in pairs}, token__any={token for _, token in pairs})
         .values_list("key_id", "token")
     )
     return [pair for pair in dict.fromkeys(pairs) if pair in reported]
@@ -225,7 +225,7 @@ def matched_pairs_visible_to(*, organisation: Organisation, pairs: Iterable[Toke
     """The tokens among `pairs` that are in a match the organisation may see."""
     pairs = set(pairs)
     matches = match_candidates_for(organisation=organisation).filter(
-        key_id__in={key for key, _ in pairs}, token__in={token for _, token in pairs}
+        key_id__in={key for key, _ in pairs}, token__any={token for _, token in pairs}
     )
     return {
         (match.key_id, match.token)

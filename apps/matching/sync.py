@@ -54,7 +54,7 @@ def matches_sync(*, actor: Actor, pairs: Iterable[TokenPair]) -> MatchChanges:
     active: dict[TokenPair, list[dict]] = defaultdict(list)
     for report in (
         standing_reports()
-        .filter(key_id__in=key_ids, token__in=tokens)
+        .filter(key_id__in=key_ids, token__any=tokens)
         .values("id", "organisation_id", "key_id", "token", "created_at", "active_since")
     ):
         pair = (report["key_id"], report["token"])
@@ -63,13 +63,13 @@ def matches_sync(*, actor: Actor, pairs: Iterable[TokenPair]) -> MatchChanges:
 
     existing = {
         (match.key_id, match.token): match
-        for match in Match.objects.filter(key_id__in=key_ids, token__in=tokens)
+        for match in Match.objects.filter(key_id__in=key_ids, token__any=tokens)
         if (match.key_id, match.token) in pairs
     }
     to_create = [pair for pair in pairs if pair not in existing and len(active[pair]) >= 2]
     if to_create:
         Match.objects.bulk_create([Match(key_id=k, token=t, created_at=now, updated_at=now) for k, t in to_create])
-        for match in Match.objects.filter(key_id__in=key_ids, token__in={t for _, t in to_create}):
+        for match in Match.objects.filter(key_id__in=key_ids, token__any={t for _, t in to_create}):
             if (match.key_id, match.token) in pairs:
                 if (match.key_id, match.token) not in existing:
                     changes.created.append(match.pk)
