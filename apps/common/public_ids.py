@@ -43,6 +43,7 @@ def _cipher_key(secret: str) -> bytes:
     return hashlib.blake2b(secret.encode(), digest_size=16, person=b"vigil-public-id").digest()
 
 
+@cache
 def _block(kind: str, tag: int = 0) -> bytes:
     return hashlib.sha256(f"{kind}:{tag}".encode()).digest()[:8]
 
