@@ -130,6 +130,7 @@ INSTALLED_APPS = [
     "apps.indicators",
     "apps.matching",
     "apps.routing",
+    "apps.statistics",
     # After apps.accounts, whose templates override allauth's.
     "allauth",
     "allauth.account",
@@ -241,6 +242,7 @@ CELERY_BEAT_SCHEDULE = {
     "expire-disclosures": {"task": "apps.matching.tasks.expire_disclosures", "schedule": 3600.0},
     "expire-invitations": {"task": "apps.organisations.tasks.expire_invitations", "schedule": 3600.0},
     "seal-screen-tallies": {"task": "apps.matching.tasks.seal_screen_tallies", "schedule": 60.0},
+    "statistics-release": {"task": "apps.statistics.tasks.release_periodic", "schedule": 86_400.0},
 }
 
 VIGIL_OPRF_DAILY_QUOTA = env_int(
@@ -290,6 +292,22 @@ VIGIL_WEBHOOK_DISABLE_AFTER = env_int(
 )
 if PRODUCTION and (VIGIL_WEBHOOK_ALLOW_HTTP or VIGIL_WEBHOOK_ALLOW_LOOPBACK):
     raise ImproperlyConfigured("Plain-http and loopback webhooks are for development only")
+
+VIGIL_STATISTICS_K = env_int(
+    "VIGIL_STATISTICS_K", 5, help="No published statistic from fewer than this many organisations or wallets."
+)
+if VIGIL_STATISTICS_K < 2:
+    raise ImproperlyConfigured("VIGIL_STATISTICS_K must be at least 2")
+_statistics_epsilon = env_str(
+    "VIGIL_STATISTICS_EPSILON",
+    help="Differential-privacy budget spent by each periodic statistics release (OpenDP noise); unset: no noise.",
+)
+try:
+    VIGIL_STATISTICS_EPSILON = float(_statistics_epsilon) if _statistics_epsilon else None
+except ValueError:
+    raise ImproperlyConfigured(f"VIGIL_STATISTICS_EPSILON must be a number, got {_statistics_epsilon!r}") from None
+if VIGIL_STATISTICS_EPSILON is not None and not 0 < VIGIL_STATISTICS_EPSILON <= 10:
+    raise ImproperlyConfigured("VIGIL_STATISTICS_EPSILON must be above 0 and at most 10")
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

@@ -33,6 +33,8 @@ KINDS = {
     "delivery": "dlv",
     "application": "app",
     "invitation": "inv",
+    "release": "rel",
+    "government_request": "gov",
 }
 PATTERN = PUBLIC_ID_PATTERN
 _FULL = re.compile(PATTERN)
