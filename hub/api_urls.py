@@ -14,6 +14,7 @@ from apps.matching.api import views as matching
 from apps.oprf.api import views as oprf
 from apps.organisations.api import views as organisations
 from apps.routing.api import views as routing
+from apps.statistics.api import views as statistics
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(permission_classes=[]), name="schema"),
@@ -58,6 +59,8 @@ urlpatterns = [
         disclosures.DisclosureAnswerApi.as_view(approve=False),
         name="disclosure-refuse",
     ),
+    path("statistics", statistics.ReleaseListApi.as_view(), name="statistics"),
+    path("statistics/<pid:release_id>", statistics.ReleaseDetailApi.as_view(), name="statistics-release"),
     # Last: any other path under the API is a problem+json 404, in debug mode too; it changes
     # nothing, so no CSRF check may answer a stray POST with an HTML 403 first.
     re_path(r"^.*$", csrf_exempt(api_not_found)),
