@@ -7,11 +7,14 @@ import pycountry
 from django import forms
 from django.contrib.auth.validators import UnicodeUsernameValidator
 
+from apps.common.errors import ValidationFailed
 from apps.common.scopes import Scope
 from apps.indicators.models import Category, Report, Tlp, Visibility
 from apps.matching.models import LegalBasis
 from apps.organisations.models import Organisation, Role, Sector
 from apps.routing.models import Channel, Event
+from apps.statistics.models import AuthorityKind, RequestKind, RequestOutcome
+from apps.statistics.periods import period_parse
 
 
 class ReportCorrectionForm(forms.Form):
@@ -232,3 +235,45 @@ class InvitationAcceptForm(forms.Form):
         if data.get("password1") and data.get("password1") != data.get("password2"):
             self.add_error("password2", "The two passwords differ.")
         return data
+
+
+class ReleaseForm(forms.Form):
+    period = forms.CharField(
+        max_length=20, required=False, help_text="2026Q4, 2026-11 or 2026; empty: the twelve months to date."
+    )
+    k = forms.IntegerField(min_value=2, max_value=1000, required=False, help_text="Empty: the hub's setting.")
+    epsilon = forms.FloatField(
+        min_value=0.01, max_value=10, required=False, help_text="Privacy budget for noise; empty: no noise."
+    )
+
+    def clean_period(self) -> Any:
+        text = self.cleaned_data["period"].strip()
+        try:
+            return period_parse(text) if text else None
+        except ValidationFailed:
+            raise forms.ValidationError("Use 2026Q4, 2026-11 or 2026.") from None
+
+    def release_arguments(self) -> dict[str, Any]:
+        return {
+            "period": self.cleaned_data["period"],
+            "k": self.cleaned_data["k"],
+            "epsilon": self.cleaned_data["epsilon"],
+        }
+
+
+class GovernmentRequestForm(forms.Form):
+    received_on = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
+    authority = forms.ChoiceField(choices=AuthorityKind.choices)
+    jurisdiction = forms.ChoiceField(choices=[(c.alpha_2, c.name) for c in pycountry.countries])
+    kind = forms.ChoiceField(choices=RequestKind.choices)
+    outcome = forms.ChoiceField(choices=RequestOutcome.choices)
+    summary = forms.CharField(
+        max_length=2000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="For hub administrators only; never published.",
+    )
+
+
+class OutcomeForm(forms.Form):
+    outcome = forms.ChoiceField(choices=RequestOutcome.choices)

@@ -27,6 +27,7 @@ MEMBER_PAGES = (
     NavItem("Address record", "portal:record", frozenset({Scope.READ, Scope.REPORT, Scope.SCREEN})),
     NavItem("Notifications", "portal:notifications", frozenset({Scope.READ, Scope.REPORT, Scope.SCREEN})),
     NavItem("Disclosures", "portal:disclosures", READ_OR_REPORT),
+    NavItem("Statistics", "portal:statistics", READ_OR_REPORT),
     NavItem("People", "portal:people", frozenset({Scope.MANAGE})),
     NavItem("API keys", "portal:api-keys", frozenset({Scope.MANAGE})),
     NavItem("Webhooks", "portal:webhooks", frozenset({Scope.MANAGE})),
@@ -40,6 +41,9 @@ HUB_PAGES = (
     NavItem("Flood control", "portal:hub-flood", frozenset()),
     NavItem("OPRF keys", "portal:hub-oprf-keys", frozenset()),
     NavItem("Audit trail", "portal:hub-audit", frozenset()),
+    NavItem("Statistics", "portal:hub-statistics", frozenset()),
+    NavItem("Transparency report", "portal:hub-transparency", frozenset()),
+    NavItem("Government requests", "portal:hub-government-requests", frozenset()),
 )
 
 

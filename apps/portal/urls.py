@@ -7,7 +7,7 @@ from django.urls import URLPattern
 from django.urls import path as django_path
 
 from apps.common import public_ids  # noqa: F401  (registers the <pid:...> converter)
-from apps.portal.views import hub_admin, joining, member, org_admin
+from apps.portal.views import hub_admin, joining, member, org_admin, statistics
 from apps.portal.views.common import http_errors
 
 app_name = "portal"
@@ -36,6 +36,9 @@ urlpatterns = [
     path("disclosures/<pid:disclosure_id>/", member.disclosure_detail, "disclosure"),
     path("disclosures/<pid:disclosure_id>/approve", member.disclosure_answer, "disclosure-approve", approve=True),
     path("disclosures/<pid:disclosure_id>/refuse", member.disclosure_answer, "disclosure-refuse", approve=False),
+    path("statistics/", statistics.statistics, "statistics"),
+    path("statistics/<pid:release_id>/", statistics.statistics, "statistics-release"),
+    path("statistics/<pid:release_id>/<slug:table>.csv", statistics.statistics_csv, "statistics-csv"),
     # Organisation admins.
     path("people/", org_admin.people, "people"),
     path("people/<pid:membership_id>/role", org_admin.person_role, "person-role"),
@@ -70,6 +73,21 @@ urlpatterns = [
     path("hub/oprf-keys/rotate", hub_admin.oprf_key_rotate, "hub-oprf-rotate"),
     path("hub/oprf-keys/retire", hub_admin.oprf_key_retire, "hub-oprf-retire"),
     path("hub/audit/", hub_admin.audit_trail, "hub-audit"),
+    path("hub/statistics/", statistics.hub_statistics, "hub-statistics"),
+    path("hub/statistics/<pid:release_id>/", statistics.hub_statistics, "hub-statistics-release"),
+    path("hub/statistics/<pid:release_id>/<slug:table>.csv", statistics.hub_statistics_csv, "hub-statistics-csv"),
+    path("hub/transparency/", statistics.transparency, "hub-transparency"),
+    path(
+        "hub/transparency/<pid:release_id>/report.<str:fmt>",
+        statistics.transparency_download,
+        "hub-transparency-download",
+    ),
+    path("hub/government-requests/", statistics.government_requests, "hub-government-requests"),
+    path(
+        "hub/government-requests/<pid:request_id>/outcome",
+        statistics.government_request_outcome,
+        "hub-government-request-outcome",
+    ),
     path("hub/applications/", joining.applications, "hub-applications"),
     path("hub/applications/<pid:application_id>/", joining.application_detail, "hub-application"),
     path("hub/applications/<pid:application_id>/approve", joining.application_approve, "hub-application-approve"),

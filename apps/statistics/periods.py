@@ -57,3 +57,7 @@ def period_trailing_year(today: date) -> Period:
     start = _month_start(today.year, today.month - 11)
     end = _month_start(today.year, today.month + 1)
     return Period(f"{start:%Y-%m}..{_month_start(today.year, today.month):%Y-%m}", start, end)
+
+
+def period_current_quarter(today: date) -> Period:
+    return period_parse(f"{today.year}Q{(today.month - 1) // 3 + 1}")

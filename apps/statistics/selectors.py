@@ -11,6 +11,7 @@ from django.db.models import QuerySet
 from apps.common.errors import NotFound
 from apps.common.public_ids import internal_id, public_id
 from apps.statistics.models import GovernmentRequest, Release, ReleaseTable
+from apps.statistics.periods import Period
 
 
 def release_list() -> QuerySet[Release]:
@@ -26,6 +27,10 @@ def release_get(*, release_id: str) -> Release:
 
 def release_latest() -> Release | None:
     return Release.objects.first()
+
+
+def release_latest_for(*, period: Period) -> Release | None:
+    return Release.objects.filter(period_start=period.start, period_end=period.end).first()
 
 
 def government_request_list() -> QuerySet[GovernmentRequest]:

@@ -61,8 +61,7 @@ def _matches(reports: list[Report]) -> None:
     MatchParticipant.objects.bulk_create(participants)
 
 
-@pytest.fixture
-def consortium(db) -> Consortium:
+def consortium_seed() -> Consortium:
     rng = random.Random(11)
     members = [
         OrganisationFactory(name=f"{sector} {n}", sector=sector, jurisdiction=jurisdiction)
@@ -95,3 +94,8 @@ def consortium(db) -> Consortium:
     created = Report.objects.bulk_create(reports)
     _matches(created)
     return world
+
+
+@pytest.fixture
+def consortium(db) -> Consortium:
+    return consortium_seed()
