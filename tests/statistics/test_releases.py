@@ -1,6 +1,9 @@
 """A release of the seeded consortium: every figure is what the raw rows give, and members see only what k allows."""
 
+from datetime import UTC, date, datetime
+
 import pytest
+import time_machine
 from django.core.management import call_command
 from django.db import connection, transaction
 from django.db.utils import InternalError, ProgrammingError
@@ -10,6 +13,7 @@ from apps.common.actors import SYSTEM
 from apps.statistics.models import ImmutableError, Release
 from apps.statistics.selectors import release_view
 from apps.statistics.services import release_create
+from apps.statistics.tasks import release_periodic
 from tests.statistics.conftest import PERIOD
 from tests.statistics.oracle import recompute
 
@@ -122,3 +126,12 @@ def test_the_command_refuses_an_unknown_period_clearly(db) -> None:
 
     with pytest.raises(CommandError, match="2026Q4, 2026-11 or 2026"):
         call_command("statistics_release", "--period", "autumn")
+
+
+def test_the_periodic_job_releases_the_twelve_months_to_date_with_the_hubs_budget(consortium, settings) -> None:
+    settings.VIGIL_STATISTICS_EPSILON = 0.5
+    with time_machine.travel(datetime(2026, 11, 30, 9, tzinfo=UTC), tick=False):
+        release_periodic()
+    release = Release.objects.get()
+    assert (release.period_start, release.period_end) == (date(2025, 12, 1), date(2026, 12, 1))
+    assert (release.k, release.epsilon, release.epsilon_spent) == (K, 0.5, pytest.approx(0.5))
