@@ -84,7 +84,8 @@ def transparency(request: HttpRequest) -> HttpResponse:
         period = period_current_quarter(timezone.now().date())
     form = ReleaseForm(request.POST or None, initial={"period": period.label})
     if request.method == "POST" and form.is_valid():
-        made = attempt(form, lambda: services.release_create(actor=actor(request), **form.release_arguments()))
+        arguments = {**form.release_arguments(), "period": form.cleaned_data["period"] or period}
+        made = attempt(form, lambda: services.release_create(actor=actor(request), **arguments))
         if made is not None:
             return redirect(f"{request.path}?period={made.period_label}")
     release = selectors.release_latest_for(period=period)
