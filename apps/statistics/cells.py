@@ -58,14 +58,10 @@ class Row:
 
 @dataclass(frozen=True)
 class Line:
-    """Cells whose `total` is published beside them: subtracting the published ones says something of the rest.
-
-    `additive` when every wallet is in exactly one of the cells, so the total is their exact sum.
-    """
+    """Cells whose `total` is published beside them: subtracting the published ones says something of the rest."""
 
     cells: tuple[Cell, ...]
     total: Cell
-    additive: bool
 
 
 @dataclass
@@ -92,7 +88,7 @@ class Table:
         unique = {id(cell): cell for row in rows for cell in row.cells.values() if cell is not None}
         return list(unique.values())
 
-    def column_lines(self, *, additive: bool) -> None:
+    def column_lines(self) -> None:
         """Each column against its total: the usual margin of a one-way table."""
         if self.total is None:
             return
@@ -100,4 +96,4 @@ class Table:
             total = self.total.cells.get(column.name)
             cells = tuple(cell for row in self.rows if (cell := row.cells.get(column.name)) is not None)
             if total is not None and cells:
-                self.lines.append(Line(cells, total, additive))
+                self.lines.append(Line(cells, total))

@@ -50,7 +50,7 @@ def shared_figures(facts: Facts) -> Shared:
 
 def _one_way(facts: Facts, shared: Shared, *, name: str, title: str, dimension: str,
              groups: list[tuple[str, str]], members: Callable[[str], dict[str, set[int]]],
-             additive: bool, sensitivity: int, note: str = "") -> Table:  # fmt: skip
+             sensitivity: int, note: str = "") -> Table:  # fmt: skip
     """Wallets and organisations per group; `members(group)` maps each wallet in the group to its organisations."""
     rows = []
     for key, label in groups:
@@ -67,8 +67,8 @@ def _one_way(facts: Facts, shared: Shared, *, name: str, title: str, dimension: 
     total = Row("total", "All wallets", {"wallets": shared.wallets, "organisations": shared.organisations})
     table = Table(name, title, SECTION, dimension, [WALLETS, ORGANISATIONS], rows, total, note=note,
                   sensitivity=sensitivity)  # fmt: skip
-    table.lines.append(Line(tuple(row.cells["wallets"] for row in rows), shared.wallets, additive))
-    table.lines.append(Line(tuple(row.cells["organisations"] for row in rows), shared.organisations, False))
+    table.lines.append(Line(tuple(row.cells["wallets"] for row in rows), shared.wallets))
+    table.lines.append(Line(tuple(row.cells["organisations"] for row in rows), shared.organisations))
     return table
 
 
@@ -111,8 +111,7 @@ def by_category(facts: Facts, shared: Shared) -> Table:
     table = _one_way(
         facts, shared, name="wallets-by-category", title="Distinct wallets by category", dimension="category",
         groups=list(Category.choices), members=_grouped(facts, lambda r: r.category),
-        # A wallet reported under two categories counts in each; so few are that the sum is treated as exact.
-        additive=True, sensitivity=4,
+        sensitivity=4,
         note="A wallet reported under several categories counts once in each, once in the total.",
     )  # fmt: skip
     shared.by_category = {row.key: row.cells["wallets"] for row in table.rows}
@@ -126,7 +125,7 @@ def by_namespace(facts: Facts, shared: Shared) -> Table:
         facts, shared, name="wallets-by-namespace", title="Distinct wallets by address space",
         dimension="namespace", groups=[(ns, ns) for ns in NAMESPACES],
         members=_grouped(facts, lambda r: r.namespace if first[r.token] == r.namespace else None),
-        additive=True, sensitivity=6,
+        sensitivity=6,
     )  # fmt: skip
 
 
@@ -134,7 +133,7 @@ def by_sector(facts: Facts, shared: Shared) -> Table:
     return _one_way(
         facts, shared, name="wallets-by-sector", title="Distinct wallets by reporting sector", dimension="sector",
         groups=list(Sector.choices), members=_grouped(facts, lambda r: facts.sector_of.get(r.organisation)),
-        additive=False, sensitivity=4,
+        sensitivity=4,
         note="A wallet reported from several sectors counts once in each, once in the total.",
     )  # fmt: skip
 
@@ -148,7 +147,7 @@ def by_jurisdiction(facts: Facts, shared: Shared) -> Table:
         facts, shared, name="wallets-by-jurisdiction", title="Distinct wallets by reporter's jurisdiction",
         dimension="jurisdiction", groups=groups,
         members=_grouped(facts, lambda r: facts.jurisdiction_of.get(r.organisation)),
-        additive=False, sensitivity=4,
+        sensitivity=4,
         note="A jurisdiction with fewer than k member organisations is pooled, so its name alone says nothing.",
     )  # fmt: skip
 
@@ -204,10 +203,10 @@ def by_month(facts: Facts, shared: Shared) -> Table:
         total, sensitivity=11,
         note="New: first reported to the hub that month. Recurring: reported again that month by anyone.",
     )  # fmt: skip
-    table.lines.append(Line(tuple(new_cells), total.cells["new"], True))
-    table.lines.append(Line(tuple(row.cells["wallets"] for row in rows), shared.wallets, False))
+    table.lines.append(Line(tuple(new_cells), total.cells["new"]))
+    table.lines.append(Line(tuple(row.cells["wallets"] for row in rows), shared.wallets))
     for row in [*rows, total]:  # new + recurring = all, in each month and in the period
-        table.lines.append(Line((row.cells["new"], row.cells["recurring"]), row.cells["wallets"], True))
+        table.lines.append(Line((row.cells["new"], row.cells["recurring"]), row.cells["wallets"]))
     return table
 
 
@@ -225,9 +224,9 @@ def categories_by_month(facts: Facts, shared: Shared) -> Table:
             cells[category] = Cell.of(group, set().union(*group.values()) if group else ())
         rows.append(Row(key, key, cells))
         # Its margin is the month's wallets, printed in the table of months.
-        shared.lines.append(Line(tuple(cells.values()), shared.by_month[key], True))
+        shared.lines.append(Line(tuple(cells.values()), shared.by_month[key]))
     for category, _ in categories:
-        shared.lines.append(Line(tuple(row.cells[category] for row in rows), shared.by_category[category], False))
+        shared.lines.append(Line(tuple(row.cells[category] for row in rows), shared.by_category[category]))
     return Table(
         "categories-by-month", "Wallets reported each month by category", SECTION, "month",
         [Column(key, label) for key, label in categories], rows, sensitivity=1,

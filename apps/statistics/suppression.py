@@ -2,10 +2,12 @@
 
 Primary: a cell whose wallets or organisations number fewer than k is suppressed (zero included, so an
 empty cell and a small one look alike). Complementary, over every line (cells beside a published total,
-within a table or across tables): a line may not hold exactly one suppressed cell, and where the total is
-the exact sum of its cells the suppressed ones must hide at least k together; otherwise the smallest
-published cell of the line is suppressed too (or, when none is left, the total). A row whose cells add up
-to another (new + recurring = all) is a line too. The loop runs until nothing changes.
+within a table or across tables): subtracting the published cells from the total leaves a remainder,
+exactly what the hidden cells hold when the cells add up to the total, a lower bound when they overlap
+(a wallet in two categories). A line must hide no cell, or at least two whose remainder is at least k —
+or, where the cells overlap, not above zero (a bound that says nothing). Otherwise the smallest published
+cell of the line is suppressed too (or, when none is left, the total). A row whose cells add up to
+another (new + recurring = all) is a line too. The loop runs until nothing changes.
 """
 
 from apps.statistics.cells import Line, Table
@@ -19,10 +21,10 @@ def _line_holds(line: Line, k: int) -> bool:
         return True
     if len(hidden) < 2:
         return False
-    if not line.additive:
-        return True
-    published = sum(cell.value or 0 for cell in line.cells if not cell.suppressed)
-    return (line.total.value or 0) - published >= k
+    total = line.total.value or 0
+    remainder = total - sum(cell.value or 0 for cell in line.cells if not cell.suppressed)
+    exact = sum(cell.value or 0 for cell in line.cells) == total
+    return remainder >= k or (not exact and remainder <= 0)
 
 
 def _widen(line: Line) -> bool:

@@ -29,7 +29,7 @@ def _members_table(name: str, title: str, dimension: str, groups: list[tuple[str
     everyone = sum(count.values())
     total = Row("total", "All members", {"organisations": Cell(value=everyone, organisations=everyone)})
     table = Table(name, title, SECTION, dimension, [Column("organisations", "Member organisations")], rows, total)
-    table.column_lines(additive=True)
+    table.column_lines()
     return table
 
 
@@ -155,11 +155,11 @@ def government_requests(facts: Facts) -> Table:
                                  for c in columns})  # fmt: skip
     table = Table("government-requests", "Government and court requests received", SECTION, "authority",
                   columns, rows, total)  # fmt: skip
-    table.column_lines(additive=True)
+    table.column_lines()
     # Outcomes of one authority's requests add up to what it sent.
     for row in [*rows, total]:
         outcomes = tuple(row.cells[key] for key, _ in RequestOutcome.choices)
-        table.lines.append(Line(outcomes, row.cells["received"], True))
+        table.lines.append(Line(outcomes, row.cells["received"]))
     return table
 
 

@@ -22,18 +22,12 @@ from tests.statistics.conftest import PERIOD, Consortium
 
 pytestmark = pytest.mark.django_db
 K = 5
-# Tables whose cells each hold a wallet (or member) once, so their total is the exact sum of the cells.
-ADDITIVE = {
-    ("wallets-by-namespace", "wallets"),
-    ("wallets-by-category", "wallets"),  # nearly: few wallets are reported under two categories
-    ("wallets-by-month", "new"),
-    ("members-by-sector", "organisations"),
-    ("members-by-jurisdiction", "organisations"),
-}
+OUTCOMES = ("pending", "complied", "partly", "refused")
 
 
 def attack(view: dict, k: int) -> list[str]:
-    """Everything a member could pin down by subtracting published cells from published totals."""
+    """Everything a member could pin down by subtracting published cells from published totals: a lone hidden
+    cell, or hidden cells that together hold (at least) a positive number below k."""
     tables = {table["name"]: table for table in view["tables"]}
     lines = []
     for table in view["tables"]:
@@ -41,22 +35,30 @@ def attack(view: dict, k: int) -> list[str]:
             continue
         for column in table["columns"]:
             total = table["total"]["cells"].get(column["name"])
-            cells = [row["cells"][column["name"]] for row in table["rows"]]
-            additive = (table["name"], column["name"]) in ADDITIVE
-            lines.append((f"{table['name']}/{column['name']}", cells, total, additive))
-    months = {row["key"]: row["cells"]["wallets"] for row in tables["wallets-by-month"]["rows"]}
+            lines.append(
+                (f"{table['name']}/{column['name']}", [r["cells"][column["name"]] for r in table["rows"]], total)
+            )
+    months = tables["wallets-by-month"]
+    for row in [*months["rows"], months["total"]]:
+        cells = row["cells"]
+        lines.append((f"wallets-by-month/{row['key']}", [cells["new"], cells["recurring"]], cells["wallets"]))
     for row in tables["categories-by-month"]["rows"]:
-        lines.append((f"categories-by-month/{row['key']}", list(row["cells"].values()), months[row["key"]], True))
+        wallets = {r["key"]: r for r in months["rows"]}[row["key"]]["cells"]["wallets"]
+        lines.append((f"categories-by-month/{row['key']}", list(row["cells"].values()), wallets))
+    requests = tables["government-requests"]
+    for row in [*requests["rows"], requests["total"]]:
+        cells = row["cells"]
+        lines.append((f"government-requests/{row['key']}", [cells[o] for o in OUTCOMES], cells["received"]))
     found = []
-    for name, cells, total, additive in lines:
+    for name, cells, total in lines:
         hidden = [cell for cell in cells if cell["suppressed"]]
         if total is None or total["suppressed"] or not hidden:
             continue
         remainder = total["value"] - sum(cell["value"] for cell in cells if not cell["suppressed"])
         if len(hidden) == 1:
             found.append(f"{name}: the one hidden cell is about {remainder}")
-        elif additive and remainder < k:
-            found.append(f"{name}: the hidden cells hold {remainder} together")
+        elif 0 < remainder < k:
+            found.append(f"{name}: the hidden cells hold {remainder} or more together")
     return found
 
 
