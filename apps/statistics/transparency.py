@@ -7,12 +7,13 @@ contributing organisation.
 
 from collections import defaultdict
 from collections.abc import Callable
+from datetime import datetime, timedelta
 
 from django.db.models import Sum
 
 from apps.audit.models import AuditEvent
 from apps.indicators.models import Report, ReportStatus, Visibility
-from apps.matching.models import DisclosureRequest, DisclosureStatus, Sighting
+from apps.matching.models import DisclosureRequest, DisclosureStatus, ScreenTally, Sighting
 from apps.oprf.models import EvaluationUsage, OprfKey
 from apps.organisations.models import OrganisationStatus, Sector
 from apps.statistics.cells import Cell, Column, Line, Row, Table
@@ -71,14 +72,25 @@ def reports_received(facts: Facts) -> Table:
 
 
 def screenings(facts: Facts) -> Table:
+    """Screenings are counted per actor and minute: tallies not yet sealed, and the `screen.checked` audit
+    events they are sealed into (one per request, with `count`, before screenings were tallied)."""
+    start, end = facts.period.start_at, facts.period.end_at
+    counted: list[tuple[int | None, int, int]] = list(
+        ScreenTally.objects.filter(minute__gte=start, minute__lt=end).values_list(
+            "organisation_id", "requests", "tokens"
+        )
+    )
+    # A minute is sealed a little after it ends: look that far past the period, and place it by its minute.
     events = AuditEvent.objects.filter(
-        action="screen.checked", created_at__gte=facts.period.start_at, created_at__lt=facts.period.end_at
-    ).values_list("organisation_id", "data")
-    organisations, requests, wallets = set(), 0, 0
-    for organisation, data in events:
-        organisations.add(organisation)
-        requests += 1
-        wallets += int(data.get("count", 0))
+        action="screen.checked", created_at__gte=start, created_at__lt=end + timedelta(hours=1)
+    ).values_list("organisation_id", "created_at", "data")
+    for organisation, created_at, data in events:
+        minute = datetime.fromisoformat(data["minute"]) if "minute" in data else created_at
+        if start <= minute < end:
+            counted.append((organisation, int(data.get("requests", 1)), int(data.get("tokens", data.get("count", 0)))))
+    organisations = {organisation for organisation, _, _ in counted}
+    requests = sum(n for _, n, _ in counted)
+    wallets = sum(n for _, _, n in counted)
     row = Row("all", "All", {
         "requests": Cell(value=requests, organisations=len(organisations)),
         "wallets": Cell(value=wallets, organisations=len(organisations)),

@@ -14,6 +14,7 @@ from apps.common.actors import SYSTEM, Actor
 from apps.common.public_ids import public_id
 from apps.matching.models import DisclosureRequest, Match
 from apps.matching.reporting import report_submit
+from apps.matching.screen_tallies import screen_tallies_seal
 from apps.matching.services import screen
 from apps.oprf.models import EvaluationUsage
 from apps.statistics.models import Release
@@ -45,10 +46,16 @@ def test_screenings_count_every_check_and_sightings_leave_out_silently_watched_w
                   policy={"visibility": "silent"})  # fmt: skip
     tokens = [token_for("seen"), token_for("watched"), token_for("unknown")]
     screen(actor=Actor(organisation=world.org_a), key_id=rfc_key.key_id, tokens=tokens, record_sighting=True)
-    release = release_create(actor=SYSTEM, period=period_current_quarter(timezone.now().date()))
-    assert (value(release, "screenings", "requests"), value(release, "screenings", "wallets")) == (1, 3)
+    screen(actor=Actor(organisation=world.org_b), key_id=rfc_key.key_id, tokens=tokens[:1], record_sighting=False)
+    period = period_current_quarter(timezone.now().date())
+    release = release_create(actor=SYSTEM, period=period)
+    assert (value(release, "screenings", "requests"), value(release, "screenings", "wallets")) == (2, 4)
     assert (value(release, "sightings", "sightings"), value(release, "sightings", "wallets")) == (1, 1)
     assert value(release, "key-rotations", "rotations") == 1  # the RFC key, activated now
+    # Once the minute's tallies are sealed into the audit trail, they are counted there, once.
+    assert screen_tallies_seal(now=timezone.now() + timedelta(minutes=2)) == 2
+    sealed = release_create(actor=SYSTEM, period=period)
+    assert (value(sealed, "screenings", "requests"), value(sealed, "screenings", "wallets")) == (2, 4)
 
 
 def test_disclosure_requests_are_counted_by_what_became_of_them_in_the_period(world) -> None:
