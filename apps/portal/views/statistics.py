@@ -16,13 +16,14 @@ from apps.portal.forms import GovernmentRequestForm, OutcomeForm, ReleaseForm
 from apps.portal.views.common import actor, attempt, page, paginate
 from apps.statistics import report, selectors, services
 from apps.statistics.exports import table_csv
+from apps.statistics.models import Release
 from apps.statistics.periods import period_current_quarter, period_parse
 from apps.statistics.presentation import release_page
 
 READERS = roles_with(Scope.READ, Scope.REPORT)
 
 
-def _release_or_latest(release_id: str | None) -> selectors.Release | None:
+def _release_or_latest(release_id: str | None) -> Release | None:
     return selectors.release_get(release_id=release_id) if release_id else selectors.release_latest()
 
 
