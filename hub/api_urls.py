@@ -13,6 +13,7 @@ from apps.matching.api import reports as indicators
 from apps.matching.api import views as matching
 from apps.oprf.api import views as oprf
 from apps.organisations.api import views as organisations
+from apps.records.api import views as records
 from apps.routing.api import views as routing
 from apps.statistics.api import views as statistics
 
@@ -49,6 +50,14 @@ urlpatterns = [
         routing.DeliveryResendApi.as_view(),
         name="webhook-delivery-resend",
     ),
+    path("record", records.RecordApi.as_view(), name="record"),
+    path("record/members", records.MemberListApi.as_view(), name="record-members"),
+    path("record/members/<pid:member_id>", records.MemberDetailApi.as_view(), name="record-member"),
+    path("record/members/<pid:member_id>/grant", records.GrantApi.as_view(), name="record-grant"),
+    path("record/rotate", records.RotateApi.as_view(), name="record-rotate"),
+    path("record/recovery", records.RecoveryApi.as_view(), name="record-recovery"),
+    path("record/entries", records.EntryListApi.as_view(), name="record-entries"),
+    path("record/entries/lookup", records.EntryLookupApi.as_view(), name="record-entry-lookup"),
     path("disclosures", disclosures.DisclosureListApi.as_view(), name="disclosures"),
     path("disclosures/<pid:disclosure_id>", disclosures.DisclosureDetailApi.as_view(), name="disclosure"),
     path(

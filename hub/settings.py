@@ -131,6 +131,7 @@ INSTALLED_APPS = [
     "apps.matching",
     "apps.routing",
     "apps.statistics",
+    "apps.records",
     # After apps.accounts, whose templates override allauth's.
     "allauth",
     "allauth.account",

@@ -35,6 +35,7 @@ KINDS = {
     "invitation": "inv",
     "release": "rel",
     "government_request": "gov",
+    "record_member": "rmb",
 }
 PATTERN = PUBLIC_ID_PATTERN
 _FULL = re.compile(PATTERN)

@@ -6,3 +6,8 @@ from django.dispatch import Signal
 # matching can withdraw a suspended member's reports from every match and restore them on
 # reinstatement, atomically with the change itself.
 organisation_status_changed = Signal()
+
+# Sent inside the removal's or revocation's transaction with `actor` and `membership` / `api_key`,
+# so that the shared record drops the member and asks for its key to be rotated, atomically.
+membership_removed = Signal()
+api_key_revoked = Signal()

@@ -24,7 +24,7 @@ from apps.audit.services import audit_log
 from apps.common.actors import SYSTEM, Actor
 from apps.common.errors import Conflict, NotFound, PermissionRefused, ValidationFailed
 from apps.common.ratelimit import rate_consume
-from apps.organisations.hooks import organisation_status_changed
+from apps.organisations.hooks import api_key_revoked, membership_removed, organisation_status_changed
 from apps.organisations.keys import key_generate
 from apps.organisations.models import (
     ROLE_SCOPES,
@@ -278,6 +278,7 @@ def membership_remove(*, actor: Actor, membership: Membership) -> Membership:
             target=membership,
             data={"user": user.get_username(), "role": membership.role},
         )
+        membership_removed.send(sender=Membership, actor=actor, membership=membership)
     return membership
 
 
@@ -368,6 +369,7 @@ def api_key_revoke(*, actor: Actor, api_key: ApiKey) -> ApiKey:
             target=api_key,
             data={"name": api_key.name, "prefix": api_key.prefix},
         )
+        api_key_revoked.send(sender=ApiKey, actor=actor, api_key=api_key)
     return api_key
 
 

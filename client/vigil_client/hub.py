@@ -225,3 +225,60 @@ class Hub:
         if [result.get("token") for result in results] != tokens:
             raise HubError("The hub's screening does not answer the tokens that were sent.")
         return results
+
+    # The shared record: every body below is public keys, sealed keys or ciphertext.
+
+    def record(self) -> dict[str, Any] | None:
+        """The organisation's shared record as the caller holds it, or None if it has none yet."""
+        try:
+            return self._request("GET", "record")
+        except HubError as exc:
+            if exc.status == 404:
+                return None
+            raise
+
+    def record_create(self, body: dict[str, Any]) -> dict[str, Any]:
+        return self._request("POST", "record", json=body)
+
+    def record_join(self, body: dict[str, Any]) -> dict[str, Any]:
+        return self._request("POST", "record/members", json=body)
+
+    def record_members(self) -> list[dict[str, Any]]:
+        return list(self._pages("record/members"))
+
+    def record_member(self, member_id: str) -> dict[str, Any]:
+        return self._request("GET", f"record/members/{member_id}")
+
+    def record_grant(self, member_id: str, keys: list[dict[str, Any]]) -> dict[str, Any]:
+        # A retried grant adds nothing the first one did not.
+        return self._request("POST", f"record/members/{member_id}/grant", json={"keys": keys}, repeatable=True)
+
+    def record_rotate(self, body: dict[str, Any]) -> dict[str, Any]:
+        return self._request("POST", "record/rotate", json=body)
+
+    def record_recovery(self) -> dict[str, Any]:
+        return self._request("GET", "record/recovery")
+
+    def record_rekey(self, body: dict[str, Any]) -> dict[str, Any]:
+        return self._request("POST", "record/recovery", json=body)
+
+    def record_lookup(self, pairs: list[tuple[str, str]]) -> list[dict[str, Any]]:
+        body = {"items": [{"key_id": key_id, "token": token} for key_id, token in pairs]}
+        return self._request("POST", "record/entries/lookup", json=body, repeatable=True)["entries"]
+
+    def record_write(self, entries: list[dict[str, Any]]) -> int:
+        return self._request("PUT", "record/entries", json={"entries": entries})["written"]
+
+    def record_entries(self, *, below_generation: int | None = None) -> Any:
+        params = {"page_size": 1000} | ({"below_generation": below_generation} if below_generation else {})
+        return self._pages("record/entries", params)
+
+    def _pages(self, path: str, params: dict[str, Any] | None = None) -> Any:
+        """Every item of a cursor-paginated list, following its `next` links."""
+        page = self._request("GET", path, params=params or {"page_size": 1000})
+        while True:
+            yield from page["results"]
+            following = page.get("next")
+            if not following:
+                return
+            page = self._request("GET", following.split("/api/v1/", 1)[1])

@@ -1,5 +1,7 @@
 """The organisation, members, API keys and audit-events endpoints."""
 
+import base64
+
 import pytest
 from django.urls import reverse
 
@@ -14,6 +16,7 @@ from apps.matching.visibility import participant_handle
 from apps.oprf.services import oprf_key_ensure
 from apps.organisations.models import ApiKey, Organisation
 from apps.organisations.selectors import api_key_authenticate
+from apps.records.services import record_create
 from apps.routing.models import Delivery, Notification, WebhookEndpoint
 from apps.routing.services import webhook_create
 from tests.factories import OrganisationFactory, report_item, token_for
@@ -117,6 +120,15 @@ def _disclosure_to_a(world) -> str:
     return public_id("disclosure", made.pk)
 
 
+def _record_member_of_a(world) -> str:
+    """The member that created A's shared record (keys made up: the hub cannot tell)."""
+    public_key, wrapped = "11" * 32, base64.b64encode(bytes(80)).decode()
+    member = record_create(actor=Actor(organisation=world.org_a, api_key=world.key_a), organisation=world.org_a,
+                           public_key=public_key, wrapped_private_key=None, wrapped_key=wrapped, key_check="0" * 32,
+                           recovery_public_key="22" * 32, recovery_wrapped_key=wrapped)  # fmt: skip
+    return public_id("record_member", member.pk)
+
+
 OWNED_OBJECTS = {
     "api:member": (lambda world: public_id("membership", world.bob.membership.pk), ["get"]),
     "api:api-key": (lambda world: public_id("api_key", world.key_a.pk), ["get", "delete"]),
@@ -134,6 +146,8 @@ OWNED_OBJECTS = {
     "api:disclosure-approve": (_disclosure_to_a, ["post"]),
     "api:disclosure-refuse": (_disclosure_to_a, ["post"]),
     "api:match": (_match_of_a_and_a_third_party, ["get"]),
+    "api:record-member": (_record_member_of_a, ["get"]),
+    "api:record-grant": (_record_member_of_a, ["post"]),
 }
 LISTS = {
     "api:members": "username",
@@ -153,6 +167,13 @@ NOT_TENANT_OBJECTS = {
     "api:oprf-keys",
     "api:oprf-evaluate",
     "api:screen",
+    # The caller's own organisation's shared record (tests/records shows another's is a 404).
+    "api:record",
+    "api:record-members",
+    "api:record-rotate",
+    "api:record-recovery",
+    "api:record-entries",
+    "api:record-entry-lookup",
 }
 # Lists computed per viewer rather than owned rows; isolation is shown in tests/matching.
 VIEWER_LISTS = {"api:matches"}

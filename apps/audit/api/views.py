@@ -28,6 +28,7 @@ OBJECT_KINDS = {
     "routing.disclosurerequest": "disclosure",  # events written before disclosure moved to matching
     "indicators.report": "report",
     "audit.auditevent": "audit_event",
+    "records.recordmember": "record_member",
 }
 # Keys of `data` that older events filled with row ids rather than public ids.
 DATA_KINDS = {"match": "match", "reports": "report"}
