@@ -1,6 +1,7 @@
 """The `vigil` command: tokenise, report and screen wallet addresses against a Vigil hub without revealing them."""
 
 import argparse
+import getpass
 import json
 import os
 import sys
@@ -8,11 +9,19 @@ from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from typing import Any, TextIO
 
-from vigil_client import reporting, voprf
+from vigil_client import recordcrypto, reporting, shared_record, voprf
 from vigil_client.addresses import NAMESPACES
 from vigil_client.contract import CATEGORIES, CONFIDENCES, REPORT_BATCH_MAX, SIGHTING_VISIBILITIES, TLPS, VISIBILITIES
 from vigil_client.hub import Hub, HubError
-from vigil_client.record import Record, RecordError, dump_document, record_path
+from vigil_client.record import (
+    Record,
+    RecordError,
+    Wallet,
+    dump_document,
+    record_document,
+    record_path,
+    wallets_from_document,
+)
 from vigil_client.reporting import (
     REPORT_BATCH,
     InvalidFile,
@@ -23,12 +32,17 @@ from vigil_client.reporting import (
     Screened,
     open_record,
 )
+from vigil_client.shared_record import SharedRecord, SharedRecordError, Tampered
 from vigil_client.tokens import DEFAULT_BATCH, MAX_BATCH, Tokenizer
 
 EXIT_INVALID_LINES = 1
 EXIT_USAGE = 2
 EXIT_REFUSED = 3
 NOT_RECORDED = "(not in local record)"
+NOT_SHARED = "(not in the shared record)"
+PASSPHRASE_ENV = "VIGIL_RECORD_PASSPHRASE"  # noqa: S105 - the variable's name, not a passphrase
+RECOVERY_ENV = "VIGIL_RECORD_RECOVERY_SECRET"
+PASSPHRASE_MIN = 12
 
 
 def _lines(addresses: list[str], file: TextIO | None) -> Iterator[str]:
@@ -71,6 +85,30 @@ def _hub(args: argparse.Namespace) -> Iterator[Hub]:
 
 def _input(args: argparse.Namespace) -> AbstractContextManager[TextIO | None]:
     return open(args.file, encoding="utf-8") if args.file else nullcontext()
+
+
+def _passphrase(*, new: bool = False) -> str:
+    """The record passphrase: $VIGIL_RECORD_PASSPHRASE, else asked on the terminal (twice when new)."""
+    passphrase = os.environ.get(PASSPHRASE_ENV)
+    if passphrase is None:
+        if not sys.stdin.isatty():
+            raise SharedRecordError(
+                f"the shared record needs its passphrase: set {PASSPHRASE_ENV} or run on a terminal"
+            )
+        passphrase = getpass.getpass("Record passphrase: ")
+        if new and getpass.getpass("The same again: ") != passphrase:
+            raise SharedRecordError("the two passphrases differ")
+    if new and len(passphrase) < PASSPHRASE_MIN:
+        raise SharedRecordError(f"a record passphrase has at least {PASSPHRASE_MIN} characters")
+    return passphrase
+
+
+def _shared(hub: Hub) -> SharedRecord | None:
+    """The organisation's shared record if this client has joined it, else None (the local record is used)."""
+    slug = hub.organisation()["slug"]
+    if not shared_record.is_set_up(slug):
+        return None
+    return shared_record.open_shared(hub, slug, _passphrase())
 
 
 def _tokenize(args: argparse.Namespace) -> int:
@@ -119,9 +157,16 @@ def _report(args: argparse.Namespace) -> int:
         print(f"vigil: {args.file}: {exc}", file=sys.stderr)
         return EXIT_USAGE
     with _hub(args) as hub, open_record(hub) as record, _progress_bar(plan.rows) as progress:
+        shared = _shared(hub)
         try:
             outcome = reporting.report(
-                hub, record, plan, source=os.path.basename(args.file), restart=args.restart, progress=progress
+                hub,
+                record,
+                plan,
+                source=os.path.basename(args.file),
+                restart=args.restart,
+                progress=progress,
+                shared=shared.save if shared else None,
             )
         except (HubError, voprf.ProofError):
             print(
@@ -160,10 +205,17 @@ def _screen(args: argparse.Namespace) -> int:
             record_sighting=args.record_sighting,
             sighting_visibility=args.sighting_visibility,
         )
+        shared = _shared(hub)
         invalid = 0
+        screened = []
         for answer in _progress(answers, enabled=sys.stderr.isatty() and not args.addresses):
             invalid += answer.error is not None
             sys.stdout.write(_screen_line(answer, args.json) + "\n")
+            if answer.wallet is not None:
+                screened.append(answer.wallet)
+        if shared is not None and screened:
+            known = shared.wallets_for_tokens((wallet.key_id, wallet.token) for wallet in screened)
+            shared.save(wallet for wallet in screened if (wallet.key_id, wallet.token) not in known)
     return EXIT_INVALID_LINES if invalid else 0
 
 
@@ -171,7 +223,7 @@ def _match_line(match: dict[str, Any], as_json: bool) -> str:
     if as_json:
         return json.dumps(match)
     status = "QUARANTINED" if match["quarantined"] else match["status"]
-    address = match["address"] or NOT_RECORDED
+    address = match["address"] or (NOT_SHARED if match.get("shared") else NOT_RECORDED)
     return (
         f"{match['id']}\t{status}\t{address}\t{match['own_report']['category']}\t{_counterparts(match['counterparts'])}"
     )
@@ -179,8 +231,9 @@ def _match_line(match: dict[str, Any], as_json: bool) -> str:
 
 def _matches(args: argparse.Namespace) -> int:
     with _hub(args) as hub, open_record(hub) as record:
-        for match in reporting.matches(hub, record):
-            sys.stdout.write(_match_line(match, args.json) + "\n")
+        shared = _shared(hub)
+        for match in reporting.matches(hub, shared or record):
+            sys.stdout.write(_match_line(match | ({"shared": True} if shared else {}), args.json) + "\n")
     return 0
 
 
@@ -204,24 +257,67 @@ def _local_record(args: argparse.Namespace) -> Iterator[tuple[str, Record]]:
         yield slug, record
 
 
-def _record_export(args: argparse.Namespace) -> int:
-    with _local_record(args) as (slug, record):
-        document = record.export_document(slug)
+def _write_file(path: str, text: str) -> None:
     # The file holds raw addresses, like the record itself: readable by its owner only.
-    descriptor = os.open(args.path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     os.fchmod(descriptor, 0o600)
     with open(descriptor, "w", encoding="utf-8") as file:
-        file.write(dump_document(document))
+        file.write(text)
+
+
+def _read_document(path: str) -> Any:
+    try:
+        with open(path, "rb") as file:
+            return json.loads(file.read().decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise RecordError(f"{path}: not a JSON file ({exc})") from None
+
+
+def _uses_shared(args: argparse.Namespace) -> bool:
+    return not args.organisation and not args.local
+
+
+def _record_export(args: argparse.Namespace) -> int:
+    if _uses_shared(args):
+        with _hub(args) as hub:
+            shared = _shared(hub)
+            if shared is not None:
+                found = list(shared.wallets())
+                wallets = [item for item in found if isinstance(item, Wallet)]
+                for item in found:
+                    if isinstance(item, Tampered):
+                        print(f"vigil: the entry of token {item.token} is TAMPERED; left out", file=sys.stderr)
+                _write_file(args.path, dump_document(record_document(shared.organisation, wallets)))
+                print(f"vigil: wrote {len(wallets)} wallet(s) of the shared record to {args.path}", file=sys.stderr)
+                return 0
+    with _local_record(args) as (slug, record):
+        document = record.export_document(slug)
+    _write_file(args.path, dump_document(document))
     print(f"vigil: wrote {len(document['wallets'])} wallet(s) of {slug} to {args.path}", file=sys.stderr)
     return 0
 
 
 def _record_import(args: argparse.Namespace) -> int:
-    try:
-        with open(args.path, "rb") as file:
-            document = json.loads(file.read().decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise RecordError(f"{args.path}: not a JSON file ({exc})") from None
+    document = _read_document(args.path)
+    if _uses_shared(args):
+        with _hub(args) as hub:
+            shared = _shared(hub)
+            if shared is not None:
+                try:
+                    incoming = wallets_from_document(document, shared.organisation)
+                except RecordError as exc:
+                    raise RecordError(f"{args.path}: {exc}") from None
+                known = shared.wallets_for_tokens((wallet.key_id, wallet.token) for wallet in incoming)
+                merged = [shared_record.merged(wallet, known.get((wallet.key_id, wallet.token))) for wallet in incoming]
+                changed = [wallet for wallet in merged if known.get((wallet.key_id, wallet.token)) != wallet]
+                if changed:
+                    shared.save(changed)
+                print(
+                    f"vigil: {args.path}: {len(changed)} written to the shared record, "
+                    f"{len(incoming) - len(changed)} already there",
+                    file=sys.stderr,
+                )
+                return 0
     with _local_record(args) as (slug, record):
         try:
             summary = record.import_document(document, slug)
@@ -234,14 +330,117 @@ def _record_import(args: argparse.Namespace) -> int:
     return 0
 
 
+def _record_init(args: argparse.Namespace) -> int:
+    with _hub(args) as hub:
+        slug = hub.organisation()["slug"]
+        record, secret = shared_record.init(hub, slug, _passphrase(new=True))
+        with Record(record_path(slug)) as local:
+            wallets = local.wallets()
+        if wallets:
+            record.save(wallets)
+    print(
+        f"vigil: created the shared record of {slug}; this client is member {record.member_id} and holds its key "
+        f"({len(wallets)} wallet(s) of the local record copied in). Keep the recovery secret below offline: "
+        "it opens the record without any member, and is shown this once.",
+        file=sys.stderr,
+    )
+    print(secret)
+    return 0
+
+
+def _record_join(args: argparse.Namespace) -> int:
+    with _hub(args) as hub:
+        slug = hub.organisation()["slug"]
+        member_id, fingerprint = shared_record.join(hub, slug, _passphrase(new=True))
+    print(
+        f"vigil: joined the shared record of {slug} with key fingerprint {fingerprint}. It is readable once a "
+        f"member runs `vigil record grant {member_id}` and sees this fingerprint.",
+        file=sys.stderr,
+    )
+    print(member_id)
+    return 0
+
+
+def _record_grant(args: argparse.Namespace) -> int:
+    with _hub(args) as hub:
+        shared = _required_shared(hub)
+        member = hub.record_member(args.member_id)
+        print(
+            f"vigil: granting the record key to {member['kind']} {member['name']}, key fingerprint "
+            f"{shared_record.fingerprint_of(member)}: compare it with what their `vigil record join` printed",
+            file=sys.stderr,
+        )
+        shared.grant(args.member_id)
+    return 0
+
+
+def _record_members(args: argparse.Namespace) -> int:
+    with _hub(args) as hub:
+        for member in hub.record_members():
+            generations = ",".join(map(str, member["generations"])) or "none"
+            fingerprint = shared_record.fingerprint_of(member)
+            sys.stdout.write(f"{member['id']}\t{member['kind']}\t{member['name']}\t{fingerprint}\t{generations}\n")
+    return 0
+
+
+def _required_shared(hub: Hub) -> SharedRecord:
+    shared = _shared(hub)
+    if shared is None:
+        raise SharedRecordError("this client has not joined the shared record: run `vigil record join`")
+    return shared
+
+
+def _record_sync(args: argparse.Namespace) -> int:
+    """Rotate if a member left, re-wrap older entries, and copy in what only the local record knows."""
+    with _hub(args) as hub, open_record(hub) as local:
+        shared = _required_shared(hub)
+        before = shared.generation
+        rewrapped, tampered = shared.rewrap()
+        wallets = local.wallets()
+        known = shared.wallets_for_tokens((wallet.key_id, wallet.token) for wallet in wallets)
+        copied = shared.save(wallet for wallet in wallets if (wallet.key_id, wallet.token) not in known)
+        shared.refresh()
+    rotated = f"rotated to generation {shared.generation}, " if shared.generation != before else ""
+    print(
+        f"vigil: {rotated}{rewrapped} entr(ies) re-wrapped under the current key, {copied} copied from the local "
+        f"record; {shared.progress['current']} of {shared.progress['total']} under the current key"
+        + (f"; {tampered} TAMPERED entr(ies) left as they are" if tampered else ""),
+        file=sys.stderr,
+    )
+    return EXIT_INVALID_LINES if tampered else 0
+
+
+def _record_recover(args: argparse.Namespace) -> int:
+    secret = os.environ.get(RECOVERY_ENV) or getpass.getpass("Recovery secret: ")
+    with _hub(args) as hub:
+        slug = hub.organisation()["slug"]
+        member_id = shared_record.recover(hub, slug, secret, _passphrase(new=True))
+    print("vigil: the record is open again under a new key of this client (audited as a recovery)", file=sys.stderr)
+    print(member_id)
+    return 0
+
+
 def _add_record(commands: argparse._SubParsersAction) -> None:
     record = commands.add_parser(
         "record",
-        help="export or import the local record of which token is which address",
-        description="The file is the vigil-record JSON format the portal reads and writes too. It holds raw "
-        "addresses: keep it as private as the record. Import merges: nothing already recorded is lost.",
+        help="the organisation's shared, end-to-end-encrypted record of which token is which address",
+        description="init creates the shared record, join registers this client, grant hands the record key to a "
+        "member, sync rotates, re-wraps and copies in the local record. The passphrase comes from "
+        f"${PASSPHRASE_ENV} or a prompt. export/import use the vigil-record JSON file the portal reads and writes "
+        "too (it holds raw addresses): the shared record when this client has joined it, else the local one.",
     )
     actions = record.add_subparsers(dest="action", required=True)
+    for action, handler, text in (
+        ("init", _record_init, "create the shared record; prints the recovery secret alone on its last line"),
+        ("join", _record_join, "register this client's new key pair; prints its member id alone on its last line"),
+        ("sync", _record_sync, "rotate if a member left, re-wrap older entries, copy in the local record"),
+        ("members", _record_members, "print id, kind, name, key fingerprint and generations held per member"),
+        ("recover", _record_recover, f"re-key this client with the recovery secret (${RECOVERY_ENV} or a prompt)"),
+    ):
+        actions.add_parser(action, help=text).set_defaults(handler=handler)
+    grant = actions.add_parser("grant", help="seal the record key to a member (see `vigil record members`)")
+    grant.add_argument("member_id", metavar="MEMBER_ID")
+    grant.set_defaults(handler=_record_grant)
     for action, handler, text in (
         ("export", _record_export, "write the record to PATH"),
         ("import", _record_import, "merge PATH into the record; another organisation's file is refused"),
@@ -249,8 +448,9 @@ def _add_record(commands: argparse._SubParsersAction) -> None:
         parser = actions.add_parser(action, help=text)
         parser.add_argument("path", metavar="PATH")
         parser.add_argument(
-            "--organisation", metavar="SLUG", help="the organisation's slug; without it the hub is asked"
+            "--organisation", metavar="SLUG", help="the local record of this organisation, without asking the hub"
         )
+        parser.add_argument("--local", action="store_true", help="the local record even when the shared one is set up")
         parser.set_defaults(handler=handler)
 
 
@@ -344,7 +544,7 @@ def main(argv: list[str] | None = None) -> int:
     except HubError as exc:
         print(f"vigil: {exc}", file=sys.stderr)
         return EXIT_REFUSED
-    except (OSError, RecordError) as exc:
+    except (OSError, RecordError, SharedRecordError, recordcrypto.RecordCryptoError) as exc:
         print(f"vigil: {exc}", file=sys.stderr)
         return EXIT_USAGE
 

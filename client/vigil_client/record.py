@@ -177,6 +177,18 @@ class Record:
         found = self._wallets("key_id = ? AND token = ?", (key_id, token))
         return found[0] if found else None
 
+    def wallets(self) -> list[Wallet]:
+        return self._wallets("1 = 1 ORDER BY namespace, canonical, key_id", ())
+
+    def wallets_for_tokens(self, pairs: Iterable[tuple[str, str]]) -> dict[tuple[str, str], Wallet]:
+        """The recorded wallets of these (key id, token) pairs; the shared record answers the same."""
+        found = {}
+        for key_id, token in pairs:
+            wallet = self.wallet_for_token(key_id, token)
+            if wallet is not None:
+                found[(key_id, token)] = wallet
+        return found
+
     def wallets_for(self, namespace: str, canonical: str) -> list[Wallet]:
         return self._wallets("namespace = ? AND canonical = ?", (namespace, canonical))
 
@@ -223,8 +235,7 @@ class Record:
 
     def export_document(self, organisation: str) -> dict[str, Any]:
         """Every wallet of the record as a `vigil-record` document, sorted so equal records give equal files."""
-        rows = self._wallets("1 = 1 ORDER BY namespace, canonical, key_id", ())
-        return record_document(organisation, rows)
+        return record_document(organisation, self.wallets())
 
     def import_document(self, document: object, organisation: str) -> "ImportSummary":
         """Merge a `vigil-record` document into the record, all or nothing; nothing already known is lost."""

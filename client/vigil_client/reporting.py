@@ -7,13 +7,13 @@ import json
 import re
 import secrets
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 from decimal import Decimal, InvalidOperation
 from itertools import islice
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from vigil_client.addresses import NAMESPACES, AddressError, normalise
 
@@ -56,9 +56,16 @@ POLICY_FIELDS = (
 LIST_FIELDS = ("audience_sectors", "audience_include", "audience_exclude")
 COLUMNS = ("address", *ITEM_FIELDS, *POLICY_FIELDS)
 REPORT_BATCH = 1_000
+TAMPERED = "TAMPERED"  # an entry of the shared record that does not authenticate: never shown as an address
 MAX_SCREEN = SCREEN_BATCH_MAX
 MATCH_PAGE = 500
 T = TypeVar("T")
+
+
+class AddressBook(Protocol):
+    """Where the organisation's addresses are looked up: the local record, or the shared one."""
+
+    def wallets_for_tokens(self, pairs: Iterable[tuple[str, str]]) -> Mapping[tuple[str, str], object]: ...
 
 
 class ReportFileError(ValueError):
@@ -375,6 +382,7 @@ def _send_batch(
     rows: list[ReportRow],
     tokens: dict[tuple[str, str], str],
     policy: dict[str, Any],
+    shared: Callable[[Iterable[Wallet]], Any] | None = None,
 ) -> BatchAck:
     key_id = run.key_id
     # Saved before sending: a crash after the hub stored the batch leaves the record knowing its tokens.
@@ -389,6 +397,13 @@ def _send_batch(
         raise HubError("The hub's answer does not list the reports that were sent.")
     ack = BatchAck(answer["created"], answer["updated"], answer["matched"])
     record.acknowledge(run.id, number, ack, [(key_id, report["token"], report["id"]) for report in reports])
+    if shared is not None:
+        ids = {report["token"]: report["id"] for report in reports}
+        shared(
+            Wallet(row.namespace, row.canonical, row.address, key_id, token, ids.get(token), "reported")
+            for row in rows
+            for token in [tokens[(row.namespace, row.canonical)]]
+        )
     return ack
 
 
@@ -408,8 +423,13 @@ def report(
     source: str,
     restart: bool = False,
     progress: Callable[[int], Any] | None = None,
+    shared: Callable[[Iterable[Wallet]], Any] | None = None,
 ) -> ReportOutcome:
-    """Report a checked file in batches, resuming the run of the same file and options unless `restart`."""
+    """Report a checked file in batches, resuming the run of the same file and options unless `restart`.
+
+    The local record keeps the run (what to resume); `shared`, when given, stores each acknowledged
+    batch's wallets in the organisation's shared record too.
+    """
     run = None if restart else record.latest_run(plan.fingerprint)
     resumed = run is not None
     tokenizer = None
@@ -434,7 +454,7 @@ def report(
 
     def send(number: int, rows: list[ReportRow], tokens: Future[dict[tuple[str, str], str]]) -> None:
         nonlocal first_sent
-        acknowledged[number] = _send_batch(hub, record, run, number, rows, tokens.result(), plan.options.policy)
+        acknowledged[number] = _send_batch(hub, record, run, number, rows, tokens.result(), plan.options.policy, shared)
         first_sent = first_sent or number
         if progress:
             progress(len(rows))
@@ -488,6 +508,7 @@ class Screened:
     address: str
     error: str | None = None
     result: dict[str, Any] | None = None  # the hub's answer for the address's token
+    wallet: Wallet | None = None  # what the address was screened as, for the shared record
 
 
 def _screen_chunk(
@@ -510,7 +531,9 @@ def _screen_chunk(
         order = sorted(tokens)
         results = hub.screen(tokenizer.key.key_id, [tokens[i] for i in order], **options)
         for index, result in zip(order, results, strict=True):
-            answers[index] = Screened(addresses[index], result=result)
+            ns, canonical = resolved[index]
+            wallet = Wallet(ns, canonical, addresses[index], tokenizer.key.key_id, tokens[index], status="screened")
+            answers[index] = Screened(addresses[index], result=result, wallet=wallet)
     return answers
 
 
@@ -530,15 +553,18 @@ def screen(
         yield from _screen_chunk(hub, tokenizer, chunk, namespace, options)
 
 
-def matches(hub: Hub, record: Record, *, page_size: int = MATCH_PAGE) -> Iterator[dict[str, Any]]:
-    """Every visible match, newest first, with `address`: the organisation's own, or None if not recorded."""
+def matches(hub: Hub, record: AddressBook, *, page_size: int = MATCH_PAGE) -> Iterator[dict[str, Any]]:
+    """Every visible match, newest first, with `address`: the organisation's own, None if not recorded,
+    or TAMPERED when the shared record's entry for it does not authenticate."""
     before = None
     cursors: set[str] = set()
     while True:
         page = hub.matches_page(before=before, page_size=page_size)
+        found = record.wallets_for_tokens((match["key_id"], match["token"]) for match in page["results"])
         for match in page["results"]:
-            wallet = record.wallet_for_token(match["key_id"], match["token"])
-            yield match | {"address": wallet.address if wallet else None}
+            wallet = found.get((match["key_id"], match["token"]))
+            address = wallet.address if isinstance(wallet, Wallet) else (TAMPERED if wallet else None)
+            yield match | {"address": address}
         following = page.get("next_before")
         if following is None:
             return

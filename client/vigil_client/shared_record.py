@@ -118,12 +118,15 @@ class SharedRecord:
         return self.generation in self.keys
 
     def _current_key(self) -> bytes:
-        if not self.readable:
+        return self._key(self.generation)
+
+    def _key(self, generation: int) -> bytes:
+        if generation not in self.keys:
             raise SharedRecordError(
-                f"no key of the record's generation {self.generation} has been granted to this client "
+                f"no key of the record's generation {generation} has been granted to this client "
                 f"(member {self.member_id}): ask a colleague to run `vigil record grant {self.member_id}`"
             )
-        return self.keys[self.generation]
+        return self.keys[generation]
 
     # Writing.
 
@@ -196,9 +199,7 @@ class SharedRecord:
     # Reading.
 
     def _decrypt(self, item: dict[str, Any]) -> Wallet | Tampered:
-        key = self.keys.get(item["generation"])
-        if key is None:
-            raise SharedRecordError(f"no key of generation {item['generation']} has been granted to this client")
+        key = self._key(item["generation"])
         try:
             entry = rc.decrypt_entry(
                 key,
