@@ -1,10 +1,17 @@
-/** Each page's script runs on the element that names it: `data-vigil-page="report|screen|matches|record"`. */
+/** Each page's script runs on the element that names it: `data-vigil-page="report|screen|matches|record|shared-record"`. */
 import { matchesPage } from './matches.js';
 import { recordPage } from './record-file.js';
 import { reportPage } from './report.js';
 import { screenPage } from './screen.js';
+import { sharedRecordPage } from './shared-record.js';
 
-export const PAGES = Object.freeze({ report: reportPage, screen: screenPage, matches: matchesPage, record: recordPage });
+export const PAGES = Object.freeze({
+  report: reportPage,
+  screen: screenPage,
+  matches: matchesPage,
+  record: recordPage,
+  'shared-record': sharedRecordPage,
+});
 
 export function activate(doc) {
   for (const root of doc.querySelectorAll('[data-vigil-page]')) {
