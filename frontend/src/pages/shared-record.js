@@ -61,8 +61,8 @@ async function showMembers(root, record, status) {
         action = el('button', { type: 'button', 'data-shared-grant': member.id }, `Grant the record key to ${member.name}`);
         action.addEventListener('click', async () => {
           await record.grant(member.id);
-          fill(status, `Granted to ${member.name}.`);
           await showMembers(root, record, status);
+          fill(status, `Granted to ${member.name}.`);
         });
       }
       return el('tr', { 'data-member': member.id }, el('td', {}, member.name), el('td', {}, member.kind),
