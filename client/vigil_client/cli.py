@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from typing import Any, TextIO
 
-from vigil_client import recordcrypto, reporting, shared_record, voprf
+from vigil_client import recordcrypto, reporting, retokenize, shared_record, voprf
 from vigil_client.addresses import NAMESPACES
 from vigil_client.contract import CATEGORIES, CONFIDENCES, REPORT_BATCH_MAX, SIGHTING_VISIBILITIES, TLPS, VISIBILITIES
 from vigil_client.hub import Hub, HubError
@@ -454,6 +454,28 @@ def _add_record(commands: argparse._SubParsersAction) -> None:
         parser.set_defaults(handler=handler)
 
 
+def _retokenize(args: argparse.Namespace) -> int:
+    with _hub(args) as hub:
+        shared = _required_shared(hub)
+        outcome = retokenize.retokenize(hub, shared, batch_size=args.batch_size, batches=args.batches)
+    for report_id in outcome.missing:
+        sys.stdout.write(f"{report_id}\terror: the shared record holds no address for this report's token\n")
+    print(f"vigil: {outcome.retokenised} report(s) moved to the current key", file=sys.stderr)
+    return EXIT_INVALID_LINES if outcome.missing else 0
+
+
+def _add_retokenize(commands: argparse._SubParsersAction) -> None:
+    parser = commands.add_parser(
+        "retokenize",
+        help="move every active report to the hub's current OPRF key, from the shared record, resumably",
+        description="Each report under an older key is reported again under the current one (same fields and "
+        "policy) and the old one withdrawn; run it again after an interruption to go on.",
+    )
+    parser.add_argument("--batch-size", type=int, default=retokenize.BATCH, help="reports per request")
+    parser.add_argument("--batches", type=int, help="stop after this many batches")
+    parser.set_defaults(handler=_retokenize)
+
+
 def _add_input(parser: argparse.ArgumentParser, *, namespace_required: bool) -> None:
     parser.add_argument("--namespace", required=namespace_required, choices=NAMESPACES)
     parser.add_argument("--file", help="read addresses from this file, one per line (default: the arguments or stdin)")
@@ -527,6 +549,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_input(withdraw, namespace_required=False)
     withdraw.set_defaults(handler=_withdraw)
     _add_record(commands)
+    _add_retokenize(commands)
     return parser
 
 

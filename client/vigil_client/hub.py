@@ -282,3 +282,8 @@ class Hub:
             if not following:
                 return
             page = self._request("GET", following.split("/api/v1/", 1)[1])
+
+    def reports(self, *, status: str = "active", key_id: str | None = None) -> Any:
+        """The organisation's own reports, every page."""
+        params = {"status": status, "page_size": 1000} | ({"key_id": key_id} if key_id else {})
+        return self._pages("reports", params)

@@ -164,3 +164,43 @@ def test_a_short_new_passphrase_is_refused(hub_env, capsys, monkeypatch, tmp_pat
     code, _, err = _run(capsys, monkeypatch, hub_env.secret_a, tmp_path / "h", "record", "init")
     assert code == 2
     assert "at least 12 characters" in err
+
+
+def test_retokenize_after_a_key_rotation_keeps_every_match_and_resumes_where_it_stopped(
+    hub_env, capsys, monkeypatch, tmp_path
+) -> None:
+    from apps.common.actors import SYSTEM
+    from apps.indicators.models import Report
+    from apps.matching.models import Match
+    from apps.oprf.services import oprf_key_rotate
+
+    world = hub_env
+    alpha_home, beta_home = tmp_path / "alpha", tmp_path / "beta"
+    addresses = f"{WALLET_UPPER}\n{EVM_MIXED}\n1BvBMSEYstWetqTFn5Au4m4GFg7xJaNVN2\n"
+    for secret, home in ((world.secret_a, alpha_home), (world.secret_b, beta_home)):
+        assert _run(capsys, monkeypatch, secret, home, "record", "init")[0] == 0
+    lines = addresses.splitlines()
+    for secret, home in ((world.secret_a, alpha_home), (world.secret_b, beta_home)):
+        for namespace, address in zip(("btc", "evm", "btc"), lines, strict=True):
+            path = _file(tmp_path, f"{namespace}-{address[:6]}.txt", f"{address}\n")
+            code, *_ = _run(capsys, monkeypatch, secret, home, "report", "--namespace", namespace, "--category",
+                            "sextortion", "--visibility", "named", path)  # fmt: skip
+            assert code == 0
+    old_key = Report.objects.first().key_id
+    new_key = oprf_key_rotate(actor=SYSTEM).key_id
+
+    code, _, err = _run(capsys, monkeypatch, world.secret_a, alpha_home, "retokenize", "--batch-size", "1",
+                        "--batches", "1")  # fmt: skip
+    assert code == 0
+    assert "1 report(s) moved" in err
+    assert Report.objects.filter(organisation=world.org_a, status="active", key_id=old_key).count() == 2
+    code, _, err = _run(capsys, monkeypatch, world.secret_a, alpha_home, "retokenize", "--batch-size", "1")
+    assert "2 report(s) moved" in err
+    assert _run(capsys, monkeypatch, world.secret_b, beta_home, "retokenize")[0] == 0
+
+    assert not Report.objects.filter(status="active", key_id=old_key).exists()
+    assert Match.objects.filter(key_id=new_key, status="active").count() == 3
+    code, lines_a, _ = _run(capsys, monkeypatch, world.secret_a, alpha_home, "matches")
+    assert sorted(line.split("\t")[2] for line in lines_a if line.split("\t")[1] == "active") == sorted(
+        [WALLET_UPPER, EVM_MIXED, "1BvBMSEYstWetqTFn5Au4m4GFg7xJaNVN2"]
+    )
