@@ -15,6 +15,10 @@ def record_get_for(*, organisation: Organisation) -> Record:
         raise NotFound("The organisation has no shared record yet: create it with `vigil record init`.") from None
 
 
+def record_exists(*, organisation: Organisation) -> bool:
+    return Record.objects.filter(organisation=organisation).exists()
+
+
 def member_of_actor(*, record: Record, actor: Actor) -> RecordMember | None:
     """The caller's own member: its API key's if it calls with one, else its person's."""
     members = record.members.filter(removed_at__isnull=True)

@@ -1,6 +1,7 @@
 """The shared record in a real browser: a person joins from the matches page, a CLI client grants her the
-key, her browser decrypts the client's address beside the match, she grants a new client from the people
-page, and a tampered entry is shown as tampered. No address and no passphrase leaves the browser."""
+key, her browser decrypts the client's address beside the match, what she reports from the portal the
+client reads, she grants a new client from the people page, and a tampered entry is shown as tampered.
+No address and no passphrase leaves the browser."""
 
 import json
 
@@ -21,6 +22,7 @@ PASSPHRASE = "a long passphrase of alice's own"
 CLIENT_PASSPHRASE = "the client's passphrase, long enough"
 ELSEWHERE = "0xD1220A0cf47c7B9Be7A2E6BA89F429762e7b9aDb"  # reported by Alpha Bank's CLI, not from this browser
 OTHER = "0xfB6916095ca1df60bB79Ce92cE3Ea74c37c5d359"
+FROM_PORTAL = "1BvBMSEYstWetqTFn5Au4m4GFg7xJaNVN2"  # reported from her browser
 
 
 def _passphrase(page: Page, action: str, passphrase: str) -> None:
@@ -72,6 +74,20 @@ def test_a_person_reads_the_cli_clients_addresses_once_granted_and_grants_a_clie
     expect(page.locator(f'tr[data-token="{other}"] .address')).to_have_text(OTHER)
     screenshot(page, "matches-shared-record")
 
+    # What she reports from the portal goes into the shared record too: the CLI reads her address.
+    page.goto(f"{live_server.url}/reports/new/")
+    _passphrase(page, "open", PASSPHRASE)
+    expect(status).to_contain_text("written to it too", timeout=30_000)
+    page.get_by_label("Addresses").fill(FROM_PORTAL)
+    page.get_by_label("Namespace").select_option("btc")
+    page.get_by_label("Category").select_option("grooming")
+    page.get_by_role("button", name="Tokenise and report 1 wallet").click()
+    expect(page.locator("[data-status]")).to_contain_text("Reported 1 wallet")
+    from_portal = token("btc", FROM_PORTAL)
+    record.refresh()
+    [entry] = record.wallets_for_tokens([(key_id, from_portal)]).values()
+    assert (entry.address, entry.status, entry.report_id.startswith("rep_")) == (FROM_PORTAL, "reported", True)
+
     # A new client of the organisation joins; she grants it the key from the people page.
     _, new_secret = ApiKeyFactory.with_secret(organisation=world.org_a, scopes=["read", "report"])
     newcomer_hub = Hub(live_server.url, new_secret)
@@ -79,7 +95,7 @@ def test_a_person_reads_the_cli_clients_addresses_once_granted_and_grants_a_clie
     page.goto(f"{live_server.url}/people/")
     _passphrase(page, "open", PASSPHRASE)
     expect(page.locator(f'tr[data-member="{newcomer_id}"]')).to_contain_text(fingerprint, timeout=30_000)
-    expect(page.locator("[data-shared-progress]")).to_contain_text("2 of 2 entries")
+    expect(page.locator("[data-shared-progress]")).to_contain_text("3 of 3 entries")
     page.locator(f'[data-shared-grant="{newcomer_id}"]').click()
     expect(status).to_contain_text("Granted to")
     screenshot(page, "people-shared-record")
@@ -90,7 +106,7 @@ def test_a_person_reads_the_cli_clients_addresses_once_granted_and_grants_a_clie
     newcomer_hub.close()
 
     # The hub swaps two entries: her browser shows both as tampered, neither as an address.
-    first, second = Entry.objects.order_by("id")
+    first, second = Entry.objects.filter(token__in=[elsewhere, other])
     first.ciphertext, second.ciphertext = second.ciphertext, first.ciphertext
     first.save()
     second.save()
@@ -100,8 +116,8 @@ def test_a_person_reads_the_cli_clients_addresses_once_granted_and_grants_a_clie
     expect(page.locator(f'tr[data-token="{other}"] .address')).to_contain_text("TAMPERED")
 
     texts = [f"{r.url}\n{json.dumps(r.headers)}\n{r.post_data or ''}" for r in sent.requests]
-    for address in (ELSEWHERE, OTHER):
-        for form in spellings("evm", address):
+    for namespace, address in (("evm", ELSEWHERE), ("evm", OTHER), ("btc", FROM_PORTAL)):
+        for form in spellings(namespace, address):
             assert not any(form in text for text in texts), form
     assert not any(PASSPHRASE in text for text in texts)
     assert not [error for error in console_errors if not error.startswith("Failed to load resource")], console_errors

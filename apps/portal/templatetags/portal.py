@@ -3,6 +3,8 @@
 from django import template
 
 from apps.common.public_ids import public_id as make_public_id
+from apps.organisations.models import Organisation
+from apps.records.selectors import record_exists
 
 register = template.Library()
 
@@ -16,3 +18,9 @@ def public_id(pk: int, kind: str) -> str:
 @register.filter
 def short_token(token: str) -> str:
     return f"{token[:12]}…" if token else ""
+
+
+@register.filter
+def has_shared_record(organisation: Organisation) -> bool:
+    """Whether the shared record exists, so the page's code need not ask for one that does not."""
+    return record_exists(organisation=organisation)

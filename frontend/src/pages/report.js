@@ -3,6 +3,7 @@
  * only once none is left tokenise in this browser and report the tokens in batches.
  */
 import { openRecord } from '../record.js';
+import { withShared } from './shared-record.js';
 import { el, csrfOf, fill } from './dom.js';
 import { pageHub } from './hub.js';
 import { PlanError, REPORT_BATCH, checkList, dropLines, fingerprint, parseField, runStore, submitReport } from './plan.js';
@@ -137,7 +138,7 @@ export function reportPage(root) {
         ...plan,
         runs,
         hub,
-        record: openRecord(organisation),
+        record: withShared(openRecord(organisation)),
         restart: restarting,
         onProgress: ({ done, batch, batches }) => {
           progress.value = done;

@@ -1,5 +1,6 @@
 /** The screen-a-wallet page: tokenise one address or a list here, and show what the hub answers for each token. */
 import { openRecord } from '../record.js';
+import { withShared } from './shared-record.js';
 import { el, csrfOf, fill } from './dom.js';
 import { pageHub } from './hub.js';
 import { addressLines, screenAddresses } from './screening.js';
@@ -48,7 +49,7 @@ export function screenPage(root) {
         recordSighting: field('record_sighting').checked,
         sightingVisibility: field('sighting_visibility').value,
         hub,
-        record: openRecord(organisation),
+        record: withShared(openRecord(organisation)),
       });
       const screened = answers.filter((answer) => !answer.error).length;
       fill(status, `Screened ${screened} of ${answers.length}; the screened wallets are in this browser's record.`);

@@ -11,6 +11,32 @@ import { csrfOf, el, fill } from './dom.js';
 
 export const TAMPERED = 'TAMPERED: this entry does not authenticate here';
 
+// The record opened in this tab, if any: the report and screen pages write to it as well.
+let openInThisTab = null;
+
+/** The browser's record, and the shared record too once it is open in this tab. */
+export function withShared(local) {
+  return {
+    wallets: () => local.wallets(),
+    async save(wallets) {
+      await local.save(wallets);
+      const shared = openInThisTab;
+      if (!shared?.readable) return;
+      // What the record already knows of a wallet (its report id, a status past pending) is kept.
+      const known = await shared.lookup(wallets.map((wallet) => [wallet.key_id, wallet.token]));
+      const provisional = new Set(['pending', 'screened']);
+      await shared.save(
+        wallets.map((wallet) => {
+          const entry = known.get(`${wallet.key_id}:${wallet.token}`);
+          if (!entry || entry instanceof Tampered) return wallet;
+          const status = provisional.has(wallet.status) && entry.status !== 'pending' ? entry.status : wallet.status;
+          return { ...wallet, report_id: wallet.report_id ?? entry.report_id, status, note: entry.note };
+        }),
+      );
+    },
+  };
+}
+
 function passphraseForm(root, action, label, confirm, onSubmit) {
   const field = el('input', { type: 'password', autocomplete: 'off', 'data-passphrase': action, 'aria-label': 'Record passphrase' });
   const again = confirm
@@ -81,7 +107,8 @@ export async function sharedRecordPage(root, doc = globalThis.document) {
   const hub = recordHub({ csrfToken });
   const status = root.querySelector('[data-shared-status]');
   const controls = root.querySelector('[data-shared-controls]');
-  const state = await hub.record();
+  // The page says whether the record exists: asking for one that does not would log a failed request.
+  const state = root.dataset.exists === 'false' ? null : await hub.record();
   const fail = (error) => {
     if (!(error instanceof SharedRecordError || error instanceof RecordCryptoError || error instanceof HubError)) {
       throw error;
@@ -97,7 +124,8 @@ export async function sharedRecordPage(root, doc = globalThis.document) {
       fill(status, `You are member ${record.memberId}; nothing is readable until a colleague grants you the key.`);
       return;
     }
-    fill(status, 'The shared record is open in this tab.');
+    openInThisTab = record;
+    fill(status, 'The shared record is open in this tab: what you report or screen here is written to it too.');
     await fillAddresses(doc, record);
     await showMembers(root, record, status);
     root.querySelector('[data-shared-rewrap]')?.addEventListener('click', async () => {
