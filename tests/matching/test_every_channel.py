@@ -22,6 +22,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 from rest_framework.test import APIClient
+from vigil_client import recordcrypto as rc
 
 from apps.common.actors import Actor
 from apps.common.public_ids import PATTERN
@@ -29,6 +30,8 @@ from apps.indicators.models import Report
 from apps.matching.reporting import report_submit, report_withdraw
 from apps.matching.screen_tallies import screen_tallies_seal
 from apps.organisations.models import Organisation
+from apps.records.models import Record
+from apps.records.services import entries_write, record_create
 from apps.routing.delivery import _email_text, webhook_body
 from apps.routing.models import Notification
 from tests.factories import ApiKeyFactory, OrganisationFactory, report_item, token_for
@@ -245,3 +248,49 @@ def test_one_members_reports_are_not_linkable_through_counterpart_handles(stage:
     assert len(handles) == 2
     beta_view = stage.beta_client.get(reverse("api:matches")).json()["results"]
     assert handles.isdisjoint({match["counterparts"][0]["participant"] for match in beta_view})
+
+
+def _record_bodies(slug: str, tokens: list[str], key_id: str) -> tuple[dict, dict]:
+    """A record's creation and its entries, made once so that both runs send the same bytes."""
+    public = rc.keypair()[1]
+    record_key = rc.new_record_key()
+    create = {
+        "public_key": public.hex(),
+        "wrapped_key": rc.wrap_record_key(public, record_key, organisation=slug, generation=1),
+        "key_check": rc.key_check(record_key, organisation=slug, generation=1),
+        "recovery_public_key": rc.keypair()[1].hex(),
+        "recovery_wrapped_key": rc.wrap_record_key(public, record_key, organisation=slug, generation=1),
+    }
+    entries = [
+        {"key_id": key_id, "token": token, "generation": 1, "ciphertext": rc.encrypt_entry(
+            record_key, {"key_id": key_id, "token": token, "address": f"wallet {n}"}, organisation=slug, generation=1)}
+        for n, token in enumerate(tokens)
+    ]  # fmt: skip
+    return create, {"entries": entries}
+
+
+def test_the_shared_record_does_not_depend_on_hidden_reports_or_other_records(stage: Stage, hidden) -> None:
+    t = [token_for(f"record-{n}") for n in range(3)]
+    create, entries = _record_bodies(stage.alpha.slug, t, stage.key_id)
+    police_create, police_entries = _record_bodies(stage.police.slug, t, stage.key_id)
+    police_key, _ = ApiKeyFactory.with_secret(organisation=stage.police, scopes=["report", "read"])
+    police = Actor(organisation=stage.police, api_key=police_key)
+
+    def police_keeps_a_record() -> None:
+        record_create(actor=police, organisation=stage.police, wrapped_private_key=None, **police_create)
+        entries_write(actor=police, record=Record.objects.get(organisation=stage.police), **police_entries)
+
+    def story(s: Stage, hidden_act) -> None:
+        s.alpha_does(_post_reports(t, s.key_id))
+        hidden_act(lambda: s.report(s.police, t[0], t[1], **hidden))
+        s.alpha_does(lambda client: client.post(reverse("api:record"), create, format="json"))
+        hidden_act(police_keeps_a_record)
+        s.alpha_does(lambda client: client.put(reverse("api:record-entries"), entries, format="json"))
+        lookup = {"items": [{"key_id": s.key_id, "token": token} for token in t]}
+        s.alpha_does(lambda client: client.post(reverse("api:record-entry-lookup"), lookup, format="json"))
+        for name in ("record", "record-members", "record-entries"):
+            s.alpha_does(lambda client, name=name: client.get(reverse(f"api:{name}")))
+
+    with_hidden, without = twice(stage, story)
+    assert with_hidden == without
+    assert entries["entries"][0]["ciphertext"] in without  # the story does read Alpha's own entries

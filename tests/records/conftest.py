@@ -1,6 +1,6 @@
 """Members of a shared record as the `vigil` client is one: the client library over the hub's WSGI app."""
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx
@@ -16,19 +16,29 @@ from tests.factories import ApiKeyFactory
 PASSPHRASE = "correct horse battery staple"
 
 
-def hub_for(secret: str) -> Hub:
-    http = httpx.Client(transport=httpx.WSGITransport(app=get_wsgi_application()))
-    return Hub("http://testserver", secret, http=http, retry=RetryPolicy(total_seconds=0))
-
-
-@pytest.fixture(autouse=True)
-def _requests_in_the_tests_transaction() -> Iterator[None]:
+def _in_the_tests_transaction(app: Callable) -> Callable:
     """As Django's test client does: a request must not close the connection holding the test's transaction."""
-    request_started.disconnect(close_old_connections)
-    request_finished.disconnect(close_old_connections)
-    yield
-    request_started.connect(close_old_connections)
-    request_finished.connect(close_old_connections)
+
+    def call(environ: dict, start_response: Callable) -> list[bytes]:
+        request_started.disconnect(close_old_connections)
+        request_finished.disconnect(close_old_connections)
+        try:
+            response = app(environ, start_response)
+            try:
+                return list(response)
+            finally:
+                response.close()
+        finally:
+            request_started.connect(close_old_connections)
+            request_finished.connect(close_old_connections)
+
+    return call
+
+
+def hub_for(secret: str) -> Hub:
+    app = _in_the_tests_transaction(get_wsgi_application())
+    http = httpx.Client(transport=httpx.WSGITransport(app=app))
+    return Hub("http://testserver", secret, http=http, retry=RetryPolicy(total_seconds=0))
 
 
 @pytest.fixture
