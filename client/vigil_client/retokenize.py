@@ -28,6 +28,11 @@ class Outcome:
     missing: list[str]  # ids of reports whose address the shared record does not hold (or holds tampered)
 
 
+def idempotency_key(report_ids: list[str]) -> str:
+    """The same for the same old reports, whoever runs it (frontend/src/retokenize.js makes it too)."""
+    return "vigil-retokenize-" + hashlib.sha256("\n".join(sorted(report_ids)).encode()).hexdigest()[:32]
+
+
 def _stale(hub: Hub, current: str) -> Iterator[dict[str, Any]]:
     return (report for report in hub.reports(status="active") if report["key_id"] != current)
 
@@ -71,10 +76,9 @@ def retokenize(hub: Hub, shared: SharedRecord, *, batch_size: int = BATCH, batch
             replace(wallet, key_id=current, token=new_tokens[report["id"]], report_id=None, status="pending")
             for report, wallet in movable
         )
-        run = hashlib.sha256("\n".join(sorted(report["id"] for report, _ in movable)).encode()).hexdigest()[:32]
         answer = hub.report_batch(
             {"items": [_item(report, new_tokens[report["id"]], current) for report, _ in movable]},
-            f"vigil-retokenize-{run}",
+            idempotency_key([report["id"] for report, _ in movable]),
         )
         ids = {item["token"]: item["id"] for item in answer["reports"]}
         for report, _ in movable:

@@ -79,6 +79,14 @@ export function recordHub({ baseUrl = '/api/v1', csrfToken = '', fetchImpl = glo
     lookup: (pairs) =>
       call('POST', 'record/entries/lookup', { items: pairs.map(([keyId, token]) => ({ key_id: keyId, token })) }),
     write: (entries) => call('PUT', 'record/entries', { entries }),
+    reports: () => pages('reports?status=active'),
+    async withdraw(reportId) {
+      try {
+        await call('DELETE', `reports/${reportId}`);
+      } catch (error) {
+        if (error.status !== 404) throw error; // withdrawn already: a resumed run goes on
+      }
+    },
     entries: (belowGeneration) =>
       pages(belowGeneration ? `record/entries?below_generation=${belowGeneration}` : 'record/entries'),
   };

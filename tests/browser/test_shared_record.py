@@ -11,12 +11,21 @@ from vigil_client import shared_record
 from vigil_client.hub import Hub
 from vigil_client.record import Wallet
 
+from apps.common.actors import SYSTEM
+from apps.common.public_ids import public_id
+from apps.indicators.models import Report
+from apps.oprf.services import oprf_key_rotate
 from apps.records.models import Entry
 from tests.browser.conftest import screenshot
 from tests.browser.test_tokeniser_pages import Sent, sign_in, spellings, token
 from tests.factories import ApiKeyFactory, report_item
 
 pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def moved_id(report: Report) -> str:
+    return public_id("report", report.pk)
+
 
 PASSPHRASE = "a long passphrase of alice's own"
 CLIENT_PASSPHRASE = "the client's passphrase, long enough"
@@ -102,8 +111,6 @@ def test_a_person_reads_the_cli_clients_addresses_once_granted_and_grants_a_clie
     newcomer = shared_record.open_shared(newcomer_hub, slug, CLIENT_PASSPHRASE, str(tmp_path / "new"))
     found = newcomer.wallets_for_tokens([(key_id, elsewhere)])
     assert found[(key_id, elsewhere)].address == ELSEWHERE
-    cli.close()
-    newcomer_hub.close()
 
     # The hub swaps two entries: her browser shows both as tampered, neither as an address.
     first, second = Entry.objects.filter(token__in=[elsewhere, other])
@@ -114,6 +121,20 @@ def test_a_person_reads_the_cli_clients_addresses_once_granted_and_grants_a_clie
     _passphrase(page, "open", PASSPHRASE)
     expect(page.locator(f'tr[data-token="{elsewhere}"] .address')).to_contain_text("TAMPERED", timeout=30_000)
     expect(page.locator(f'tr[data-token="{other}"] .address')).to_contain_text("TAMPERED")
+
+    # The OPRF key rotates: her reports page moves what the record holds an address for to the new key.
+    new_key = oprf_key_rotate(actor=SYSTEM).key_id
+    page.goto(f"{live_server.url}/reports/")
+    _passphrase(page, "open", PASSPHRASE)
+    expect(status).to_contain_text("written to it too", timeout=30_000)
+    page.locator("[data-shared-retokenize]").click()
+    expect(status).to_contain_text("Re-tokenised 1 reports under the current key; 2 whose address", timeout=30_000)
+    moved = Report.objects.get(organisation=world.org_a, status="active", key_id=new_key)
+    [entry] = record.wallets_for_tokens([(new_key, moved.token)]).values()
+    assert (entry.address, entry.status, entry.report_id) == (FROM_PORTAL, "reported", moved_id(moved))
+    assert not Report.objects.filter(organisation=world.org_a, status="active", token=from_portal).exists()
+    cli.close()
+    newcomer_hub.close()
 
     texts = [f"{r.url}\n{json.dumps(r.headers)}\n{r.post_data or ''}" for r in sent.requests]
     for namespace, address in (("evm", ELSEWHERE), ("evm", OTHER), ("btc", FROM_PORTAL)):

@@ -7,7 +7,9 @@
 import { createShared, fingerprintOf, joinShared, openShared, recordHub, SharedRecordError, Tampered } from '../shared.js';
 import { HubError } from '../oprf.js';
 import { RecordCryptoError } from '../recordcrypto.js';
+import { retokenize } from '../retokenize.js';
 import { csrfOf, el, fill } from './dom.js';
+import { pageHub } from './hub.js';
 
 export const TAMPERED = 'TAMPERED: this entry does not authenticate here';
 
@@ -124,15 +126,27 @@ export async function sharedRecordPage(root, doc = globalThis.document) {
       fill(status, `You are member ${record.memberId}; nothing is readable until a colleague grants you the key.`);
       return;
     }
-    openInThisTab = record;
-    fill(status, 'The shared record is open in this tab: what you report or screen here is written to it too.');
-    await fillAddresses(doc, record);
-    await showMembers(root, record, status);
+    root.querySelector('[data-shared-retokenize]')?.addEventListener('click', async () => {
+      const pages = pageHub({ csrfToken });
+      const { retokenised, missing } = await retokenize({
+        pages,
+        records: hub,
+        record,
+        onProgress: (done, total) => fill(status, `Re-tokenised ${done} of ${total} reports…`),
+      });
+      const left = missing.length ? `; ${missing.length} whose address the record does not hold left as they are` : '';
+      fill(status, `Re-tokenised ${retokenised} reports under the current key${left}.`);
+    });
     root.querySelector('[data-shared-rewrap]')?.addEventListener('click', async () => {
       const { rewrapped, tampered } = await record.rewrap((done, total) => fill(status, `Re-wrapped ${done} of ${total}…`));
       fill(status, `Re-wrapped ${rewrapped} entries${tampered ? `; ${tampered} TAMPERED left as they are` : ''}.`);
       await showMembers(root, record, status);
     });
+    await fillAddresses(doc, record);
+    await showMembers(root, record, status);
+    // Said last, once everything on the page is filled in and every button answers.
+    openInThisTab = record;
+    fill(status, 'The shared record is open in this tab: what you report or screen here is written to it too.');
   };
   if (state === null) {
     fill(status, "Your organisation has no shared record yet. Create it: you will be shown a recovery secret once.");
