@@ -174,6 +174,9 @@ NOT_TENANT_OBJECTS = {
     "api:record-recovery",
     "api:record-entries",
     "api:record-entry-lookup",
+    # Statistics releases are published to every member alike, suppressed (tests/statistics).
+    "api:statistics",
+    "api:statistics-release",
 }
 # Lists computed per viewer rather than owned rows; isolation is shown in tests/matching.
 VIEWER_LISTS = {"api:matches"}
