@@ -13,6 +13,8 @@ from apps.matching.api import reports as indicators
 from apps.matching.api import views as matching
 from apps.oprf.api import views as oprf
 from apps.organisations.api import views as organisations
+from apps.outcomes.api import stix
+from apps.outcomes.api import views as outcomes
 from apps.records.api import views as records
 from apps.routing.api import views as routing
 from apps.statistics.api import views as statistics
@@ -33,6 +35,14 @@ urlpatterns = [
     path("reports/<pid:report_id>", indicators.ReportDetailApi.as_view(), name="report"),
     path("matches", matching.MatchListApi.as_view(), name="matches"),
     path("matches/<pid:match_id>", matching.MatchDetailApi.as_view(), name="match"),
+    path("matches/<pid:match_id>/review", outcomes.ReviewApi.as_view(), name="match-review"),
+    path("matches/<pid:match_id>/disputes", outcomes.DisputeOpenApi.as_view(), name="match-disputes"),
+    path("reviews", outcomes.ReviewListApi.as_view(), name="reviews"),
+    path("disputes", outcomes.DisputeListApi.as_view(), name="disputes"),
+    path("disputes/<pid:dispute_id>", outcomes.DisputeDetailApi.as_view(), name="dispute"),
+    path("disputes/<pid:dispute_id>/resolve", outcomes.DisputeResolveApi.as_view(), name="dispute-resolve"),
+    path("outcomes/precision", outcomes.PrecisionApi.as_view(), name="outcomes-precision"),
+    path("export/stix", stix.StixExportApi.as_view(), name="export-stix"),
     path("screen", matching.ScreenApi.as_view(), name="screen"),
     path("notifications", routing.NotificationListApi.as_view(), name="notifications"),
     path("notifications/<pid:notification_id>/read", routing.NotificationMarkApi.as_view(), name="notification-read"),

@@ -132,6 +132,7 @@ INSTALLED_APPS = [
     "apps.routing",
     "apps.statistics",
     "apps.records",
+    "apps.outcomes",
     # After apps.accounts, whose templates override allauth's.
     "allauth",
     "allauth.account",
@@ -244,6 +245,8 @@ CELERY_BEAT_SCHEDULE = {
     "expire-invitations": {"task": "apps.organisations.tasks.expire_invitations", "schedule": 3600.0},
     "seal-screen-tallies": {"task": "apps.matching.tasks.seal_screen_tallies", "schedule": 60.0},
     "statistics-release": {"task": "apps.statistics.tasks.release_periodic", "schedule": 86_400.0},
+    "remind-open-reviews": {"task": "apps.outcomes.tasks.remind_open_reviews", "schedule": 3600.0},
+    "close-undefended-disputes": {"task": "apps.outcomes.tasks.close_undefended_disputes", "schedule": 3600.0},
 }
 
 VIGIL_OPRF_DAILY_QUOTA = env_int(
@@ -271,6 +274,13 @@ VIGIL_DISCLOSURE_EXPIRY_DAYS = env_int(
 )
 VIGIL_DISCLOSURE_RATE = env_str(
     "VIGIL_DISCLOSURE_RATE", "20/day", help="Disclosure requests an organisation may make (DRF rate)."
+)
+VIGIL_REVIEW_DAYS = env_int(
+    "VIGIL_REVIEW_DAYS", 14, help="Days a match's review may stay open before its organisation is reminded (once)."
+)
+VIGIL_DISPUTE_DAYS = env_int("VIGIL_DISPUTE_DAYS", 7, help="Days a reporter has to answer a dispute of its report.")
+VIGIL_OUTCOME_MIN_ORGANISATIONS = env_int(
+    "VIGIL_OUTCOME_MIN_ORGANISATIONS", 5, help="Fewest organisations behind a published precision figure."
 )
 VIGIL_INVITATION_DAYS = env_int(
     "VIGIL_INVITATION_DAYS", 7, help="Days an e-mailed invitation to join an organisation stays usable."

@@ -36,6 +36,8 @@ KINDS = {
     "release": "rel",
     "government_request": "gov",
     "record_member": "rmb",
+    "review": "rev",
+    "dispute": "dsp",
 }
 PATTERN = PUBLIC_ID_PATTERN
 _FULL = re.compile(PATTERN)

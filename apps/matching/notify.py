@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from apps.common.public_ids import public_id
 from apps.indicators.selectors import standing_reports
+from apps.matching.hooks import matches_seen
 from apps.matching.locks import TokenPair
 from apps.matching.models import Match, MatchStatus, ToldAbout
 from apps.matching.selectors import match_view, match_with_participants, visible_counterparts
@@ -54,6 +55,7 @@ def _notify_matches(matches: Iterable[Match]) -> int:
         told[(recipient_id, match_id)].add(report_id)
     notifications: list[Notification] = []
     told_rows: list[ToldAbout] = []
+    seen: list[tuple[int, int]] = []
     for match in matches:
         for participant in match.participants.all():
             if not participant.active:
@@ -69,11 +71,14 @@ def _notify_matches(matches: Iterable[Match]) -> int:
             handles = {participant_handle(report_id, viewer.pk) for report_id in new_ids}
             new = [counterpart for counterpart in view["counterparts"] if counterpart["participant"] in handles]
             event = Event.MATCH_JOINED if heard else Event.MATCH_CREATED
+            if not heard:
+                seen.append((viewer.pk, match.pk))
             notifications.append(_notify(viewer.pk, event, match, {**view, "new_counterparts": new}))
             told_rows += [ToldAbout(recipient_id=viewer.pk, report_id=report_id, match=match) for report_id in new_ids]
             heard.update(new_ids)
     Notification.objects.bulk_create(notifications)
     ToldAbout.objects.bulk_create(told_rows, ignore_conflicts=True)
+    matches_seen.send(sender=Match, seen=seen)
     deliver_notifications(notifications)
     return len(notifications)
 

@@ -13,6 +13,7 @@ from apps.common.errors import NotFound
 from apps.common.public_ids import internal_id, public_id
 from apps.indicators.models import Report
 from apps.indicators.selectors import standing_reports
+from apps.matching.hooks import screen_answered
 from apps.matching.locks import TokenPair
 from apps.matching.models import DisclosureRequest, Match, MatchParticipant, MatchStatus
 from apps.matching.visibility import counterpart_view, may_see
@@ -151,6 +152,7 @@ class ScreenResult:
     organisations: int = 0
     first_seen: Any = None
     match_status: str | None = None
+    disputed: bool = False  # set by outcomes: a visible report was left undefended against a dispute
     counterparts: list[dict[str, Any]] = field(default_factory=list)
 
 
@@ -180,6 +182,7 @@ def screen_lookup(*, organisation: Organisation, pairs: Iterable[TokenPair]) -> 
         else {}
     )
     results = []
+    answers: list[tuple[ScreenResult, list[Report]]] = []
     for key_id, token in pairs:
         result = ScreenResult(key_id=key_id, token=token)
         visible = []
@@ -198,7 +201,10 @@ def screen_lookup(*, organisation: Organisation, pairs: Iterable[TokenPair]) -> 
             result.match_status = _seen_match_status(
                 statuses.get((key_id, token)), result.organisations + result.reported_by_you
             )
+            answers.append((result, visible))
         results.append(result)
+    # Outcomes (disputes, the reporting sectors' precision) annotate the counterparts shown, no others.
+    screen_answered.send(sender=ScreenResult, organisation=organisation, answers=answers)
     return results
 
 

@@ -15,6 +15,9 @@ class Event(models.TextChoices):
     SIGHTING = "sighting", "A reported wallet was screened by a member"
     DISCLOSURE_REQUESTED = "disclosure.requested", "A counterpart asks who you are"
     DISCLOSURE_ANSWERED = "disclosure.answered", "A disclosure request was answered"
+    REVIEW_REMINDER = "review.reminder", "A match's review is still open"
+    DISPUTE_OPENED = "dispute.opened", "A counterpart disputes your report"
+    DISPUTE_RESOLVED = "dispute.resolved", "A disputed report was confirmed, corrected or withdrawn, or left undefended"
 
 
 class Channel(models.TextChoices):

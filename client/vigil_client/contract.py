@@ -16,6 +16,8 @@ __all__ = [
     "SCREEN_BATCH_MAX",
     "SECTORS",
     "SIGHTING_VISIBILITIES",
+    "STIX_TOKEN_EXTENSION",
+    "STIX_TOKEN_OBJECT",
     "TLPS",
     "VISIBILITIES",
     "key_id_for",
@@ -43,6 +45,11 @@ SCREEN_BATCH_MAX = 1_000  # POST screen
 EVALUATE_BATCH_MAX = 10_000  # POST oprf/evaluate (blinded elements)
 
 KEY_ID_LENGTH = 16
+
+# STIX 2.1 export: the `x-vigil-token` property extension an indicator carries its token in (README,
+# "STIX 2.1 export"), and the pattern object of an indicator whose address the hub does not know.
+STIX_TOKEN_EXTENSION = "extension-definition--bf16f3bd-e261-50e0-babe-fa9c93a3ca22"  # noqa: S105
+STIX_TOKEN_OBJECT = "x-vigil-token"  # noqa: S105
 
 # Every id the hub shows a member (a report's, a match's, ...): a kind prefix and 26 base32 letters.
 PUBLIC_ID_PATTERN = r"[a-z]{3}_[a-z2-7]{26}"

@@ -53,6 +53,7 @@ def test_screening_a_silent_only_token_reveals_nothing_to_a_third_party(world, r
         "organisations": 0,
         "first_seen": None,
         "match_status": None,
+        "disputed": False,
         "counterparts": [],
     }
 
