@@ -9,6 +9,7 @@ from apps.common.actors import Actor
 from apps.matching.reporting import report_submit
 from apps.organisations.models import Organisation
 from tests.factories import OrganisationFactory, report_item, token_for
+from tests.matching.test_every_channel import hidden, stage  # noqa: F401  (the twin-world fixtures)
 
 
 def report(organisation: Organisation, key_id: str, *tokens: str, **policy: Any) -> None:
