@@ -29,6 +29,11 @@ def review_get_for(*, organisation: Organisation, match_id: str) -> Review:
     return review
 
 
+def review_find_for(*, organisation: Organisation, match_id: str) -> Review | None:
+    """The organisation's review of a match, or None while it has not been told of it (a quarantine)."""
+    return review_list_for(organisation=organisation).filter(match_id=internal_id("match", match_id)).first()
+
+
 def _outcome(review: Review) -> dict[str, Any]:
     return {
         "outcome": review.outcome or None,

@@ -12,6 +12,8 @@ from apps.common.scopes import Scope
 from apps.indicators.models import Category, Report, Tlp, Visibility
 from apps.matching.models import LegalBasis
 from apps.organisations.models import Organisation, Role, Sector
+from apps.outcomes.disputes import RESOLUTIONS
+from apps.outcomes.models import DisputeState, OutcomeKind
 from apps.routing.models import Channel, Event
 from apps.statistics.models import AuthorityKind, RequestKind, RequestOutcome
 from apps.statistics.periods import period_parse
@@ -277,3 +279,39 @@ class GovernmentRequestForm(forms.Form):
 
 class OutcomeForm(forms.Form):
     outcome = forms.ChoiceField(choices=RequestOutcome.choices)
+
+
+class ReviewOutcomeForm(forms.Form):
+    outcome = forms.ChoiceField(choices=OutcomeKind.choices, label="What the match led to")
+    amount = forms.DecimalField(
+        max_digits=30, decimal_places=10, min_value=0, required=False, label="Amount frozen (funds frozen only)"
+    )
+    currency = forms.CharField(max_length=12, required=False, label="Currency (funds frozen only)")
+    reason = forms.CharField(
+        max_length=2000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        label="Why it is a false positive (counterparts who see you read this)",
+    )
+    note = forms.CharField(
+        max_length=5000, required=False, widget=forms.Textarea(attrs={"rows": 2}), label="Note (yours alone)"
+    )
+
+
+class DisputeForm(forms.Form):
+    participant = forms.CharField(max_length=40, widget=forms.HiddenInput)
+    reason = forms.CharField(
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        label="Why this report is wrong (its reporter reads this)",
+    )
+
+
+class DisputeResolveForm(forms.Form):
+    resolution = forms.ChoiceField(choices=[(state, DisputeState(state).label) for state in RESOLUTIONS])
+    category = forms.ChoiceField(
+        choices=[("", "—"), *Category.choices], required=False, label="New category (when correcting)"
+    )
+    response = forms.CharField(
+        max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 2}), label="Your answer"
+    )

@@ -28,6 +28,7 @@ MEMBER_PAGES = (
     NavItem("Notifications", "portal:notifications", frozenset({Scope.READ, Scope.REPORT, Scope.SCREEN})),
     NavItem("Disclosures", "portal:disclosures", READ_OR_REPORT),
     NavItem("Statistics", "portal:statistics", READ_OR_REPORT),
+    NavItem("Outcomes", "portal:outcomes", READ_OR_REPORT),
     NavItem("People", "portal:people", frozenset({Scope.MANAGE})),
     NavItem("API keys", "portal:api-keys", frozenset({Scope.MANAGE})),
     NavItem("Webhooks", "portal:webhooks", frozenset({Scope.MANAGE})),

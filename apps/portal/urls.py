@@ -7,7 +7,7 @@ from django.urls import URLPattern
 from django.urls import path as django_path
 
 from apps.common import public_ids  # noqa: F401  (registers the <pid:...> converter)
-from apps.portal.views import hub_admin, joining, member, org_admin, statistics
+from apps.portal.views import hub_admin, joining, member, org_admin, outcomes, statistics
 from apps.portal.views.common import http_errors
 
 app_name = "portal"
@@ -22,6 +22,10 @@ urlpatterns = [
     path("matches/", member.match_list, "matches"),
     path("matches/<pid:match_id>/", member.match_detail, "match"),
     path("matches/<pid:match_id>/disclosure-requests", member.disclosure_ask, "disclosure-ask"),
+    path("matches/<pid:match_id>/review", member.review_record, "review-record"),
+    path("matches/<pid:match_id>/disputes", member.dispute_open, "dispute-open"),
+    path("outcomes/", outcomes.outcomes, "outcomes"),
+    path("disputes/<pid:dispute_id>/resolve", outcomes.dispute_resolve, "dispute-resolve"),
     path("reports/", member.report_list, "reports"),
     path("reports/new/", member.report_new, "report-new"),
     path("reports/<pid:report_id>/", member.report_detail, "report"),

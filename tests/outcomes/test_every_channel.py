@@ -54,6 +54,7 @@ def test_a_hidden_reporters_reviews_and_disputes_change_nothing_alpha_sees(stage
     settings.VIGIL_REVIEW_DAYS = 0  # every open review is due at the next run of the reminder
     settings.VIGIL_DISPUTE_DAYS = 0  # every dispute is undefended at the next run of the closer
     t = [token_for(f"outcome-{n}") for n in range(2)]
+    undefended: list[int] = []
 
     def story(s: Stage, hidden_act) -> None:
         s.others_do(lambda: s.report(s.beta, *t, visibility="named"))
@@ -70,12 +71,14 @@ def test_a_hidden_reporters_reviews_and_disputes_change_nothing_alpha_sees(stage
                 format="json",
             )
         )
-        s.others_do(close_undefended_disputes)
+        s.others_do(lambda: undefended.append(close_undefended_disputes()))
         s.others_do(remind_open_reviews)
         _alpha_reads_outcomes(s, t)
 
     with_hidden, without = twice(stage, story)
     assert with_hidden == without
+    # Out of Alpha's audience, the unit is seen by Beta: its dispute of Beta's report stands undefended.
+    assert undefended == ([0, 0] if hidden["visibility"] == "silent" else [1, 0])
     assert '"account_closed"' in without and '"review.reminder"' in without
 
 

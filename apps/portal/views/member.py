@@ -27,8 +27,17 @@ from apps.matching import selectors as match_selectors
 from apps.matching.models import DisclosureStatus, MatchStatus
 from apps.oprf.selectors import evaluations_used_today
 from apps.oprf.services import daily_quota
+from apps.outcomes import disputes, reviews
+from apps.outcomes import selectors as outcome_selectors
 from apps.portal.access import is_hub_admin, member_required, roles_with
-from apps.portal.forms import DisclosureApproveForm, DisclosureAskForm, DisclosureRefuseForm, ReportCorrectionForm
+from apps.portal.forms import (
+    DisclosureApproveForm,
+    DisclosureAskForm,
+    DisclosureRefuseForm,
+    DisputeForm,
+    ReportCorrectionForm,
+    ReviewOutcomeForm,
+)
 from apps.portal.views.common import actor, attempt, page, paginate, scopes
 from apps.routing import selectors as routing_selectors
 from apps.routing import services as routing_services
@@ -91,13 +100,30 @@ def match_detail(request: HttpRequest, match_id: str) -> HttpResponse:
     return _match_page(request, match_id)
 
 
-def _match_page(request: HttpRequest, match_id: str, ask_form: DisclosureAskForm | None = None) -> HttpResponse:
+def _match_page(
+    request: HttpRequest,
+    match_id: str,
+    ask_form: DisclosureAskForm | None = None,
+    review_form: ReviewOutcomeForm | None = None,
+    dispute_form: DisputeForm | None = None,
+) -> HttpResponse:
     organisation = actor(request).organisation
     view = match_selectors.match_get_visible_to(organisation=organisation, match_id=match_id)
     may_ask = Scope.REPORT in scopes(request)
+    review = outcome_selectors.review_find_for(organisation=organisation, match_id=match_id)
+    review_view = outcome_selectors.review_view(review, organisation) if review is not None else None
+    outcomes = {item["participant"]: item for item in review_view["counterparts"]} if review_view else {}
     counterparts = [
         {
             "view": counterpart,
+            "outcome": outcomes.get(counterpart["participant"]),
+            "dispute_form": (
+                dispute_form
+                if dispute_form is not None and dispute_form["participant"].value() == counterpart["participant"]
+                else DisputeForm(initial={"participant": counterpart["participant"]})
+            )
+            if may_ask
+            else None,
             "ask_form": (
                 ask_form
                 if ask_form is not None and ask_form["participant"].value() == counterpart["participant"]
@@ -108,12 +134,48 @@ def _match_page(request: HttpRequest, match_id: str, ask_form: DisclosureAskForm
         }
         for counterpart in view["counterparts"]
     ]
+    failed = any(form is not None for form in (ask_form, review_form, dispute_form))
+    if review is not None and may_ask and review_form is None:
+        review_form = ReviewOutcomeForm(initial={name: getattr(review, name) for name in ReviewOutcomeForm.base_fields})
     return page(
         request,
         "portal/match_detail.html",
-        {"match": view, "counterparts": counterparts},
-        status=400 if ask_form is not None else 200,
+        {
+            "match": view,
+            "counterparts": counterparts,
+            "review": review_view,
+            "review_form": review_form if may_ask else None,
+        },
+        status=400 if failed else 200,
     )
+
+
+@require_POST
+@member_required(roles=REPORTERS)
+def review_record(request: HttpRequest, match_id: str) -> HttpResponse:
+    the_actor = actor(request)
+    review = outcome_selectors.review_get_for(organisation=the_actor.organisation, match_id=match_id)
+    form = ReviewOutcomeForm(request.POST)
+    if form.is_valid():
+        recorded = attempt(form, lambda: reviews.review_record(actor=the_actor, review=review, **form.cleaned_data))
+        if recorded is not None:
+            messages.success(request, "Outcome recorded.")
+            return redirect("portal:match", match_id=match_id)
+    return _match_page(request, match_id, review_form=form)
+
+
+@require_POST
+@member_required(roles=REPORTERS)
+def dispute_open(request: HttpRequest, match_id: str) -> HttpResponse:
+    form = DisputeForm(request.POST)
+    if form.is_valid():
+        made = attempt(
+            form, lambda: disputes.dispute_open(actor=actor(request), match_id=match_id, **form.cleaned_data)
+        )
+        if made is not None:
+            messages.success(request, "Dispute sent: the reporter has been told who disputes it and why.")
+            return redirect("portal:match", match_id=match_id)
+    return _match_page(request, match_id, dispute_form=form)
 
 
 @require_POST
