@@ -166,7 +166,7 @@ def stix_bundle_for(*, organisation: Organisation, now: datetime | None = None) 
         report = by_rid.get(notification.payload["report"])
         if report is None:
             continue
-        seen_at = notification.payload["at"]
+        seen_at = datetime.fromisoformat(notification.payload["at"])
         screener = notification.payload["screened_by"]
         name = screener.get("organisation", {}).get("name") if screener.get("organisation") else None
         objects.append(

@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from typing import Any, TextIO
 
-from vigil_client import recordcrypto, reporting, retokenize, shared_record, voprf
+from vigil_client import recordcrypto, reporting, retokenize, shared_record, stix, voprf
 from vigil_client.addresses import NAMESPACES
 from vigil_client.contract import CATEGORIES, CONFIDENCES, REPORT_BATCH_MAX, SIGHTING_VISIBILITIES, TLPS, VISIBILITIES
 from vigil_client.hub import Hub, HubError
@@ -244,6 +244,24 @@ def _withdraw(args: argparse.Namespace) -> int:
             failed += result.error is not None
             sys.stdout.write(f"{result.address}\t" + (f"error: {result.error}" if result.error else "withdrawn") + "\n")
     return EXIT_INVALID_LINES if failed else 0
+
+
+def _export(args: argparse.Namespace) -> int:
+    with _hub(args) as hub, open_record(hub) as record:
+        bundle = hub.export_stix()
+        filled, missing = stix.fill_addresses(bundle, _shared(hub) or record)
+    # With the addresses filled in, the file is as sensitive as the record itself.
+    descriptor = os.open(args.stix, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.fchmod(descriptor, 0o600)
+    with open(descriptor, "w", encoding="utf-8") as file:
+        json.dump(bundle, file, indent=2, sort_keys=True)
+        file.write("\n")
+    print(
+        f"vigil: wrote {len(bundle['objects'])} STIX object(s) to {args.stix}: {filled} indicator(s) with their "
+        f"address, {missing} {NOT_RECORDED}",
+        file=sys.stderr,
+    )
+    return 0
 
 
 @contextmanager
@@ -550,6 +568,13 @@ def build_parser() -> argparse.ArgumentParser:
     withdraw.set_defaults(handler=_withdraw)
     _add_record(commands)
     _add_retokenize(commands)
+    export = commands.add_parser(
+        "export",
+        help="write the organisation's reports, matches, sightings and outcomes as a STIX 2.1 bundle",
+        description="The hub's bundle holds tokens only; the addresses come from the local record.",
+    )
+    export.add_argument("--stix", required=True, metavar="FILE", help="the bundle's path (written 0600)")
+    export.set_defaults(handler=_export)
     return parser
 
 

@@ -205,6 +205,10 @@ class Hub:
         """Withdraw the organisation's active reports of a token: how many (a 404 if it never reported it)."""
         return self._request("DELETE", "reports", params={"token": token, "key_id": key_id})["withdrawn"]
 
+    def export_stix(self) -> dict[str, Any]:
+        """The organisation's reports, matches, sightings and outcomes as a STIX 2.1 bundle, without addresses."""
+        return self._request("GET", "export/stix", repeatable=True)
+
     def matches_page(self, *, before: str | None = None, page_size: int = 100) -> dict[str, Any]:
         """One page of matches, newest first: `results` and `next_before` (None on the last page)."""
         params = {"page_size": page_size} | ({"before": before} if before is not None else {})

@@ -1,8 +1,9 @@
 """Every channel, byte for byte, for outcomes: a hidden reporter's reviews, disputes and their results change
 nothing Alpha sees — its review, the disputes it knows of, its precision, screening, inbox, webhooks,
-e-mail and audit events (the twin-world stage of tests/matching/test_every_channel.py)."""
+e-mail, STIX export and audit events (the twin-world stage of tests/matching/test_every_channel.py)."""
 
 import contextlib
+import re
 
 import pytest
 from django.urls import reverse
@@ -21,6 +22,7 @@ from tests.factories import token_for
 from tests.matching.test_every_channel import Stage, _post_reports, twice
 
 pytestmark = pytest.mark.django_db
+_STIX_ID = re.compile(r"\b[a-z0-9-]+--[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b")
 
 
 def _police_disputes(s: Stage, organisation: Organisation, token: str) -> None:
@@ -46,8 +48,17 @@ def _alpha_reads_outcomes(s: Stage, tokens: list[str]) -> None:
         s.alpha_does(lambda client, m=match: client.get(reverse("api:match-review", args=[m["id"]])))
     for name in ("reviews", "disputes", "outcomes-precision"):
         s.alpha_does(lambda client, n=name: client.get(reverse(f"api:{n}")))
+    with s.at_next_minute():
+        export = s.client.get(reverse("api:export-stix"))
+        s.seen.append((export.status_code, _stix_ids_in_order(export.text)))
     body = {"key_id": s.key_id, "tokens": tokens}
     s.alpha_does(lambda client: client.post(reverse("api:screen"), body, format="json"))
+
+
+def _stix_ids_in_order(text: str) -> str:
+    """STIX ids are derived from public ids, so like them they are compared by order of first appearance."""
+    names: dict[str, str] = {}
+    return _STIX_ID.sub(lambda found: names.setdefault(found.group(), f"<stix {len(names)}>"), text)
 
 
 def test_a_hidden_reporters_reviews_and_disputes_change_nothing_alpha_sees(stage: Stage, hidden, settings) -> None:

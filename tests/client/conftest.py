@@ -1,0 +1,3 @@
+"""The client's tests share the live hub of tests/client/test_cli.py."""
+
+from tests.client.test_cli import hub_env  # noqa: F401  (the fixture)
