@@ -16,14 +16,13 @@ from apps.routing.models import Event, Notification
 from apps.routing.services import deliver_notifications
 
 
-def reviews_open(*, seen: list[tuple[int, int]]) -> int:
+def reviews_open(*, seen: list[tuple[int, int]]) -> None:
     """A review for each (organisation, match) just told of; one per participant, however often it is told."""
     now = timezone.now()
-    created = Review.objects.bulk_create(
+    Review.objects.bulk_create(
         [Review(organisation_id=org_id, match_id=match_id, opened_at=now) for org_id, match_id in seen],
         ignore_conflicts=True,
     )
-    return len(created)
 
 
 @transaction.atomic

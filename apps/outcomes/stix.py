@@ -13,7 +13,6 @@ from datetime import datetime
 from typing import Any
 
 import stix2
-from django.utils import timezone
 from vigil_client.contract import STIX_TOKEN_EXTENSION, STIX_TOKEN_OBJECT
 
 from apps.audit.services import audit_log
@@ -81,7 +80,7 @@ def _token_extension(hub: stix2.Identity) -> stix2.ExtensionDefinition:
 
 def _organisation_identity(organisation: Organisation) -> stix2.Identity:
     return stix2.Identity(
-        id=_id("identity", "organisation", public_id("participant", organisation.pk, scope=organisation.pk)),
+        id=_id("identity", "organisation", organisation.slug),
         created=organisation.created_at,
         modified=organisation.created_at,
         name=organisation.name,
@@ -126,9 +125,8 @@ def _indicator(report: Report, author: stix2.Identity) -> stix2.Indicator:
     )
 
 
-def stix_bundle_for(*, organisation: Organisation, now: datetime | None = None) -> dict[str, Any]:
+def stix_bundle_for(*, organisation: Organisation) -> dict[str, Any]:
     """The organisation's own export, as STIX 2.1 JSON."""
-    now = now or timezone.now()
     hub = _hub_identity()
     me = _organisation_identity(organisation)
     reports = list(Report.objects.filter(organisation=organisation).order_by("id"))
@@ -163,7 +161,7 @@ def stix_bundle_for(*, organisation: Organisation, now: datetime | None = None) 
             objects.append(_opinion(review, own, indicators[own.pk], me))
 
     for notification in Notification.objects.filter(organisation=organisation, event=Event.SIGHTING).order_by("id"):
-        report = by_rid.get(notification.payload["report"])
+        report = by_rid.get(notification.payload.get("report", ""))
         if report is None:
             continue
         seen_at = datetime.fromisoformat(notification.payload["at"])
@@ -185,7 +183,8 @@ def stix_bundle_for(*, organisation: Organisation, now: datetime | None = None) 
             )
         )
     objects += [tlp_marking(tlp) for tlp in sorted(tlps)]
-    bundle = stix2.Bundle(objects=objects, id=_id("bundle", organisation.pk, now.isoformat()), allow_custom=True)
+    # A bundle is one export: its id is new each time, unlike the objects it carries.
+    bundle = stix2.Bundle(objects=objects)
     return json.loads(bundle.serialize())
 
 
