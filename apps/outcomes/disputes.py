@@ -171,9 +171,12 @@ def disputes_close_undefended() -> int:
         .filter(state=DisputeState.OPEN, deadline__lte=timezone.now())
     )
     for dispute in due:
-        dispute.state, dispute.resolved_at = DisputeState.UNDEFENDED, timezone.now()
+        # A report its reporter withdrew meanwhile (or that expired) was not left standing undefended.
+        standing = dispute.report.status == ReportStatus.ACTIVE
+        dispute.state = DisputeState.UNDEFENDED if standing else DisputeState.WITHDRAWN
+        dispute.resolved_at = timezone.now()
         dispute.save(update_fields=["state", "resolved_at"])
         for organisation_id in (dispute.report.organisation_id, dispute.disputer_id):
-            audit_log(actor=SYSTEM, action="dispute.undefended", organisation_id=organisation_id, target=dispute)
+            audit_log(actor=SYSTEM, action=f"dispute.{dispute.state}", organisation_id=organisation_id, target=dispute)
         _notify(_told_of_result(dispute, reporter_too=True), Event.DISPUTE_RESOLVED, dispute)
     return len(due)

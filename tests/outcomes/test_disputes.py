@@ -144,3 +144,12 @@ def test_another_organisations_dispute_is_a_404(world, shared) -> None:
 
 def _id(world) -> str:
     return world.client_b.get(reverse("api:disputes")).json()[0]["id"]
+
+
+def test_a_dispute_whose_report_was_withdrawn_meanwhile_closes_as_withdrawn(world, rfc_key, shared) -> None:
+    _dispute(world.client_a, shared)
+    world.client_b.delete(f"{reverse('api:reports')}?token={token_for('shared')}")
+    Dispute.objects.update(deadline=timezone.now() - timedelta(minutes=1))
+    close_undefended_disputes()
+    assert Dispute.objects.get().state == "withdrawn"
+    assert AuditEvent.objects.filter(action="dispute.withdrawn").count() == 2
