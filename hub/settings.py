@@ -279,9 +279,6 @@ VIGIL_REVIEW_DAYS = env_int(
     "VIGIL_REVIEW_DAYS", 14, help="Days a match's review may stay open before its organisation is reminded (once)."
 )
 VIGIL_DISPUTE_DAYS = env_int("VIGIL_DISPUTE_DAYS", 7, help="Days a reporter has to answer a dispute of its report.")
-VIGIL_OUTCOME_MIN_ORGANISATIONS = env_int(
-    "VIGIL_OUTCOME_MIN_ORGANISATIONS", 5, help="Fewest organisations behind a published precision figure."
-)
 VIGIL_INVITATION_DAYS = env_int(
     "VIGIL_INVITATION_DAYS", 7, help="Days an e-mailed invitation to join an organisation stays usable."
 )

@@ -3,8 +3,8 @@
 A source's matched reports are those of its matches it was told of (it has a review of each); one
 is marked a false positive when a counterpart it may see recorded `false_positive` for that match,
 so a silent reviewer never moves a source's figure. Precision is the share not so marked. A sector's
-precision pools its organisations' figures and is published only from VIGIL_OUTCOME_MIN_ORGANISATIONS
-organisations or more.
+precision pools its organisations' figures and is published only from VIGIL_STATISTICS_K organisations
+or more (the statistics' small-cell rule).
 """
 
 import statistics
@@ -95,6 +95,6 @@ def sector_precision(*, sectors: set[str]) -> dict[str, float | None]:
             cell[1] += figures[member.pk].matched_reports
             cell[2] += figures[member.pk].false_positives
     return {
-        sector: round(1 - flagged / matched, 4) if count >= settings.VIGIL_OUTCOME_MIN_ORGANISATIONS else None
+        sector: round(1 - flagged / matched, 4) if count >= settings.VIGIL_STATISTICS_K else None
         for sector, (count, matched, flagged) in pooled.items()
     }

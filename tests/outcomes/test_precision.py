@@ -55,7 +55,7 @@ def test_time_to_action_is_the_median_from_being_told_to_recording(world, rfc_ke
 
 
 def test_a_sector_figure_needs_five_organisations_and_then_pools_them(world, rfc_key, settings) -> None:
-    settings.VIGIL_OUTCOME_MIN_ORGANISATIONS = 5
+    settings.VIGIL_STATISTICS_K = 5
     checker = OrganisationFactory(name="Checker", sector="ngo")
     exchanges = [world.org_b] + [OrganisationFactory(name=f"Exchange {n}", sector="exchange") for n in range(3)]
     for n, exchange in enumerate(exchanges):
