@@ -166,7 +166,12 @@ MIDDLEWARE = [
     "apps.common.middleware.ServiceUnavailableMiddleware",
 ]
 
-ROOT_URLCONF = "hub.urls"
+# A trustee is this codebase holding one share of a split OPRF key: its own database, organisations,
+# API keys, quotas and audit, and nothing but the key-service endpoints (hub/trustee_urls.py).
+VIGIL_ROLE = env_str("VIGIL_ROLE", "hub", help="hub, or trustee for an evaluator holding one share of a split key.")
+if VIGIL_ROLE not in {"hub", "trustee"}:
+    raise ImproperlyConfigured(f"VIGIL_ROLE must be hub or trustee, got {VIGIL_ROLE!r}")
+ROOT_URLCONF = "hub.trustee_urls" if VIGIL_ROLE == "trustee" else "hub.urls"
 WSGI_APPLICATION = "hub.wsgi.application"
 
 TEMPLATES = [

@@ -1,13 +1,14 @@
-"""Reading OPRF keys; evaluators are built only for keys that may still be used."""
+"""Reading OPRF keys and trustee shares; evaluators are built only for keys that may still be used."""
 
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.views.decorators.debug import sensitive_variables
 from vigil_client import voprf
+from vigil_client.threshold import Share
 
-from apps.common.errors import NotFound, ValidationFailed
-from apps.oprf.crypto import secret_decrypt
-from apps.oprf.models import EvaluationUsage, KeyStatus, OprfKey
+from apps.common.errors import Conflict, NotFound, ValidationFailed
+from apps.oprf.crypto import secret_decrypt, share_key_id
+from apps.oprf.models import EvaluationUsage, KeyShare, KeyStatus, OprfKey
 from apps.organisations.models import Organisation
 
 USABLE_STATUSES = (KeyStatus.CURRENT, KeyStatus.PREVIOUS)
@@ -15,7 +16,7 @@ USABLE_STATUSES = (KeyStatus.CURRENT, KeyStatus.PREVIOUS)
 
 def oprf_key_list_published() -> QuerySet[OprfKey]:
     """Keys members may see: everything but keys still pending activation."""
-    return OprfKey.objects.exclude(status=KeyStatus.PENDING).order_by("-created_at")
+    return OprfKey.objects.exclude(status=KeyStatus.PENDING).prefetch_related("trustees").order_by("-created_at")
 
 
 def oprf_key_list_all() -> QuerySet[OprfKey]:
@@ -36,15 +37,45 @@ def oprf_key_get(*, key_id: str) -> OprfKey:
         raise NotFound(f"No OPRF key {key_id!r}.") from None
 
 
+def key_share_get(*, key_id: str) -> KeyShare:
+    share = KeyShare.objects.filter(key_id=key_id, retired_at__isnull=True).first()
+    if share is None:
+        raise NotFound(f"This trustee holds no share of key {key_id!r}.")
+    return share
+
+
+def key_share_list() -> QuerySet[KeyShare]:
+    """The shares this trustee evaluates with; secrets are never read here."""
+    return KeyShare.objects.filter(retired_at__isnull=True).defer("secret_ciphertext").order_by("-created_at")
+
+
 @sensitive_variables()
-def oprf_key_evaluator(*, key_id: str) -> voprf.Evaluator:
+def key_share_secret(share: KeyShare) -> Share:
+    ciphertext = bytes(share.secret_ciphertext)
+    return Share(share.index, secret_decrypt(ciphertext, key_id=share_key_id(share.key_id, share.index)))
+
+
+@sensitive_variables()
+def oprf_key_evaluator(*, key_id: str) -> tuple[voprf.Evaluator, int | None]:
+    """The evaluator for a key id and, when this process holds only a trustee's share of it, the share's index.
+
+    A share evaluates like a whole key whose public key is the share's commitment, so its proof is the
+    RFC 9497 proof against that commitment.
+    """
     key = OprfKey.objects.filter(key_id=key_id, status__in=USABLE_STATUSES).first()
-    if key is None:
-        raise ValidationFailed(
-            f"Unknown or retired key id {key_id!r}; GET /api/v1/oprf/keys lists the usable ones.",
-            errors=[{"pointer": "/key_id", "detail": "unknown or retired key id"}],
+    if key is not None and key.secret_ciphertext is not None:
+        return voprf.SingleKeyEvaluator(secret_decrypt(bytes(key.secret_ciphertext), key_id=key.key_id)), None
+    share = KeyShare.objects.filter(key_id=key_id, retired_at__isnull=True).first()
+    if share is not None:
+        return voprf.SingleKeyEvaluator(key_share_secret(share).secret), share.index
+    if key is not None:
+        raise Conflict(
+            f"Key {key_id} is split among trustees; evaluate at {key.threshold} of those GET /api/v1/oprf/keys lists."
         )
-    return voprf.SingleKeyEvaluator(secret_decrypt(bytes(key.secret_ciphertext), key_id=key.key_id))
+    raise ValidationFailed(
+        f"Unknown or retired key id {key_id!r}; GET /api/v1/oprf/keys lists the usable ones.",
+        errors=[{"pointer": "/key_id", "detail": "unknown or retired key id"}],
+    )
 
 
 def usable_key_ids() -> set[str]:

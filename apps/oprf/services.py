@@ -141,6 +141,7 @@ class Evaluation:
     key_id: str
     evaluated_elements: list[bytes]
     proof: bytes
+    share_index: int | None  # set when a trustee evaluated with its share: the proof is against its commitment
 
 
 # The frames below hold the secret key and the proof nonce (which together with the proof gives the key).
@@ -167,7 +168,7 @@ def oprf_evaluate(*, actor: Actor, key_id: str, blinded_elements: Sequence[bytes
                 for index in invalid
             ],
         )
-    evaluator = oprf_key_evaluator(key_id=key_id)
+    evaluator, share_index = oprf_key_evaluator(key_id=key_id)
     _charge(actor=actor, organisation=actor.organisation, key_id=key_id, count=len(blinded_elements))
     evaluated, proof = evaluator.blind_evaluate_batch(blinded_elements)
-    return Evaluation(key_id=key_id, evaluated_elements=evaluated, proof=proof)
+    return Evaluation(key_id=key_id, evaluated_elements=evaluated, proof=proof, share_index=share_index)

@@ -28,6 +28,8 @@ def test_it_publishes_the_current_key(world, rfc_key: OprfKey) -> None:
             "activated_at": body[0]["activated_at"],
             "retire_after": None,
             "retired_at": None,
+            "threshold": None,
+            "trustees": [],
         }
     ]
 

@@ -1,4 +1,4 @@
-"""API of the key service: published keys and blind evaluation."""
+"""API of the key service: published keys (and their trustees), a trustee's shares, and blind evaluation."""
 
 from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from drf_spectacular.openapi import AutoSchema
@@ -10,8 +10,8 @@ from rest_framework.views import APIView
 
 from apps.common.api import validated
 from apps.common.throttles import OrganisationRateThrottle
-from apps.oprf.models import OprfKey
-from apps.oprf.selectors import oprf_key_list_published
+from apps.oprf.models import KeyShare, OprfKey, Trustee
+from apps.oprf.selectors import key_share_list, oprf_key_list_published
 from apps.oprf.services import MAX_BATCH, oprf_evaluate
 from apps.organisations.models import Scope
 
@@ -41,15 +41,54 @@ class HexBytesFieldExtension(OpenApiSerializerFieldExtension):
         return {"type": "string", "pattern": f"^[0-9a-fA-F]{{{2 * self.target.size}}}$"}
 
 
+class TrusteeOutputSerializer(serializers.ModelSerializer):
+    commitment = serializers.SerializerMethodField(help_text="hex k_i*G of the trustee's share")
+
+    class Meta:
+        model = Trustee
+        fields = ["index", "name", "url", "commitment"]
+
+    def get_commitment(self, trustee: Trustee) -> str:
+        return bytes(trustee.commitment).hex()
+
+
 class OprfKeyOutputSerializer(serializers.ModelSerializer):
     public_key = serializers.SerializerMethodField()
+    threshold = serializers.IntegerField(
+        allow_null=True, help_text="t of a key split among trustees: evaluate at t of them; null for a whole key"
+    )
+    trustees = TrusteeOutputSerializer(many=True, help_text="empty for a key the hub holds whole")
 
     class Meta:
         model = OprfKey
-        fields = ["key_id", "public_key", "status", "activated_at", "retire_after", "retired_at"]
+        fields = [
+            "key_id",
+            "public_key",
+            "status",
+            "activated_at",
+            "retire_after",
+            "retired_at",
+            "threshold",
+            "trustees",
+        ]
 
     def get_public_key(self, key: OprfKey) -> str:
         return bytes(key.public_key).hex()
+
+
+class KeyShareOutputSerializer(serializers.ModelSerializer):
+    public_key = serializers.SerializerMethodField()
+    commitment = serializers.SerializerMethodField()
+
+    class Meta:
+        model = KeyShare
+        fields = ["key_id", "public_key", "threshold", "index", "commitment", "commitments"]
+
+    def get_public_key(self, share: KeyShare) -> str:
+        return bytes(share.public_key).hex()
+
+    def get_commitment(self, share: KeyShare) -> str:
+        return bytes(share.commitment).hex()
 
 
 class OprfKeyListApi(APIView):
@@ -63,6 +102,17 @@ class OprfKeyListApi(APIView):
     def get(self, request: Request) -> Response:
         keys = oprf_key_list_published()
         return Response(OprfKeyOutputSerializer(keys, many=True).data)
+
+
+class KeyShareListApi(APIView):
+    """A trustee's own shares, for a member or auditor to check against the hub's published trustee set."""
+
+    required_scopes = {Scope.REPORT, Scope.SCREEN, Scope.READ, Scope.MANAGE}
+    pagination_class = None
+
+    @extend_schema(responses=KeyShareOutputSerializer(many=True), summary="Shares this trustee evaluates with")
+    def get(self, request: Request) -> Response:
+        return Response(KeyShareOutputSerializer(key_share_list(), many=True).data)
 
 
 class OprfEvaluateApi(APIView):
@@ -86,6 +136,9 @@ class OprfEvaluateApi(APIView):
         key_id = serializers.CharField()
         evaluated_elements = serializers.ListField(child=serializers.CharField())
         proof = serializers.CharField(help_text="hex c || s of the batched DLEQ proof")
+        share_index = serializers.IntegerField(
+            allow_null=True, help_text="at a trustee, its share's index: the proof is against that share's commitment"
+        )
 
     @extend_schema(
         request=InputSerializer,
@@ -102,5 +155,6 @@ class OprfEvaluateApi(APIView):
                 "key_id": evaluation.key_id,
                 "evaluated_elements": [element.hex() for element in evaluation.evaluated_elements],
                 "proof": evaluation.proof.hex(),
+                "share_index": evaluation.share_index,
             }
         )
