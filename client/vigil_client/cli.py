@@ -12,7 +12,7 @@ from typing import Any, TextIO
 from vigil_client import recordcrypto, reporting, retokenize, shared_record, stix, voprf
 from vigil_client.addresses import NAMESPACES
 from vigil_client.contract import CATEGORIES, CONFIDENCES, REPORT_BATCH_MAX, SIGHTING_VISIBILITIES, TLPS, VISIBILITIES
-from vigil_client.hub import Hub, HubError
+from vigil_client.hub import Hub, HubError, parse_trustee_keys, trustee_keys_from_env
 from vigil_client.record import (
     Record,
     RecordError,
@@ -76,7 +76,7 @@ def _progress_bar(total: int) -> Iterator[Callable[[int], Any] | None]:
 
 @contextmanager
 def _hub(args: argparse.Namespace) -> Iterator[Hub]:
-    hub = Hub(args.url, args.api_key)
+    hub = Hub(args.url, args.api_key, trustee_keys={**trustee_keys_from_env(), **parse_trustee_keys(args.trustee_key)})
     try:
         yield hub
     finally:
@@ -123,6 +123,8 @@ def _tokenize(args: argparse.Namespace) -> int:
             else:
                 invalid += 1
                 out.write(f"{result.address}\terror: {result.error}\n")
+        for reason in tokenizer.consortium.caught.values() if tokenizer.consortium else ():
+            print(f"vigil: {reason}", file=sys.stderr)
     return EXIT_INVALID_LINES if invalid else 0
 
 
@@ -535,6 +537,13 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--url", default=os.environ.get("VIGIL_URL", ""), help="hub URL (default: $VIGIL_URL)")
     parser.add_argument(
         "--api-key", default=os.environ.get("VIGIL_API_KEY", ""), help="API key (default: $VIGIL_API_KEY)"
+    )
+    parser.add_argument(
+        "--trustee-key",
+        action="append",
+        default=[],
+        metavar="NAME=API_KEY",
+        help="the organisation's API key at a trustee of a split key (default: $VIGIL_TRUSTEE_KEYS, comma-separated)",
     )
     commands = parser.add_subparsers(dest="command", required=True)
     tokenize = commands.add_parser(

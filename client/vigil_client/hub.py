@@ -4,11 +4,13 @@ import itertools
 import os
 import random
 import time
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
 
+from vigil_client import threshold
 from vigil_client.contract import key_id_for
 
 DEFAULT_TIMEOUT = httpx.Timeout(60.0, connect=10.0)
@@ -69,15 +71,71 @@ class KeyMismatchError(HubError):
 
 
 @dataclass(frozen=True)
+class TrusteeEndpoint:
+    """One evaluator of a split key: its share's index, its name, where it answers, and k_i*G."""
+
+    index: int
+    name: str
+    url: str
+    commitment: bytes
+
+
+@dataclass(frozen=True)
 class PublishedKey:
     key_id: str
     public_key: bytes
     status: str
+    threshold: int | None = None  # t of a key split among `trustees`; None for a key the hub holds whole
+    trustees: tuple[TrusteeEndpoint, ...] = field(default=())
+
+
+def _published(item: dict[str, Any]) -> PublishedKey:
+    key = PublishedKey(
+        item["key_id"],
+        bytes.fromhex(item["public_key"]),
+        item["status"],
+        item.get("threshold"),
+        tuple(
+            TrusteeEndpoint(t["index"], t["name"], t["url"], bytes.fromhex(t["commitment"]))
+            for t in item.get("trustees") or []
+        ),
+    )
+    if key_id_for(key.public_key) != key.key_id:
+        raise KeyMismatchError(f"The hub's key {key.key_id} does not match its public key; refusing it.")
+    if key.threshold is not None:
+        try:
+            threshold.verify_commitments(
+                key.public_key, {t.index: t.commitment for t in key.trustees}, threshold=key.threshold
+            )
+        except (threshold.CommitmentError, ValueError) as error:
+            raise KeyMismatchError(f"The trustees of key {key.key_id} do not give its public key: {error}.") from None
+    return key
+
+
+def trustee_keys_from_env() -> dict[str, str]:
+    """VIGIL_TRUSTEE_KEYS: comma-separated NAME=API_KEY, the organisation's key at each trustee."""
+    return parse_trustee_keys(os.environ.get("VIGIL_TRUSTEE_KEYS", "").split(","))
+
+
+def parse_trustee_keys(items: list[str]) -> dict[str, str]:
+    keys = {}
+    for item in filter(None, (text.strip() for text in items)):
+        name, _, secret = item.partition("=")
+        if not name or not secret:
+            raise HubError(f"A trustee API key must be NAME=API_KEY, got {name or item[:8]!r}...")
+        keys[name] = secret
+    return keys
 
 
 class Hub:
     def __init__(
-        self, url: str, api_key: str, *, http: httpx.Client | None = None, retry: RetryPolicy | None = None
+        self,
+        url: str,
+        api_key: str,
+        *,
+        http: httpx.Client | None = None,
+        retry: RetryPolicy | None = None,
+        trustee_keys: Mapping[str, str] | None = None,
     ) -> None:
         if not url:
             raise HubError("No hub URL: set VIGIL_URL or pass --url.")
@@ -87,6 +145,13 @@ class Hub:
         self._base = url.rstrip("/") + "/api/v1/"
         self._headers = {"Authorization": f"Bearer {api_key}", "User-Agent": "vigil-client/0.1"}
         self._retry = retry or RetryPolicy.from_env()
+        # The organisation's own API key at each trustee of a split key, by trustee name; never sent to the hub.
+        self.trustee_keys = dict(trustee_keys if trustee_keys is not None else trustee_keys_from_env())
+
+    @property
+    def http(self) -> httpx.Client:
+        """The connection pool, shared with the trustees of a split key."""
+        return self._http
 
     def close(self) -> None:
         self._http.close()
@@ -161,14 +226,7 @@ class Hub:
 
     def keys(self) -> list[PublishedKey]:
         """Every published key, each checked against its id."""
-        keys = [
-            PublishedKey(item["key_id"], bytes.fromhex(item["public_key"]), item["status"])
-            for item in self._request("GET", "oprf/keys")
-        ]
-        for key in keys:
-            if key_id_for(key.public_key) != key.key_id:
-                raise KeyMismatchError(f"The hub's key {key.key_id} does not match its public key; refusing it.")
-        return keys
+        return [_published(item) for item in self._request("GET", "oprf/keys")]
 
     def current_key(self) -> PublishedKey:
         current = [key for key in self.keys() if key.status == "current"]
@@ -181,12 +239,19 @@ class Hub:
         usable = [key for key in self.keys() if key.key_id == key_id and key.status in USABLE_KEY_STATUSES]
         return usable[0] if usable else None
 
-    def evaluate(self, key_id: str, blinded_elements: list[bytes]) -> tuple[list[bytes], bytes]:
+    def evaluate(
+        self, key_id: str, blinded_elements: list[bytes], *, share_index: int | None = None
+    ) -> tuple[list[bytes], bytes]:
+        """Evaluated elements and proof; at a trustee, `share_index` is the share the answer must come from."""
         body = {"key_id": key_id, "blinded_elements": [element.hex() for element in blinded_elements]}
         # Evaluation changes nothing but the day's meter, and gives the same elements again.
         answer = self._request("POST", "oprf/evaluate", json=body, repeatable=True)
-        if answer.get("key_id") != key_id or len(answer.get("evaluated_elements", [])) != len(blinded_elements):
-            raise HubError("The hub's evaluation does not answer the request that was sent.")
+        if (
+            answer.get("key_id") != key_id
+            or len(answer.get("evaluated_elements", [])) != len(blinded_elements)
+            or answer.get("share_index") != share_index
+        ):
+            raise HubError("The evaluation does not answer the request that was sent.")
         return [bytes.fromhex(item) for item in answer["evaluated_elements"]], bytes.fromhex(answer["proof"])
 
     def organisation(self) -> dict[str, Any]:

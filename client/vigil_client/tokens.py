@@ -13,6 +13,7 @@ from vigil_client import voprf
 from vigil_client.addresses import AddressError, normalise, oprf_input
 from vigil_client.contract import EVALUATE_BATCH_MAX
 from vigil_client.hub import Hub, PublishedKey
+from vigil_client.trustees import Consortium
 
 DEFAULT_BATCH = 5_000
 MAX_BATCH = EVALUATE_BATCH_MAX
@@ -57,6 +58,12 @@ def _finish(
     return [voprf.token_from_output(output) for output in outputs]
 
 
+def _finish_combined(inputs: list[bytes], blinds: list[bytes], evaluated: list[bytes]) -> list[str]:
+    """Unblind and finalise trustees' combined elements, each share's proof already verified (Consortium)."""
+    # The Finalize hash is the same in both modes; what VOPRF adds, the proof, was checked per share.
+    return [voprf.token_from_output(output) for output in voprf.finalize_oprf(inputs, blinds, evaluated)]
+
+
 def _run(pool: Executor | None, function: Callable[..., T], *args: Any) -> T:
     return pool.submit(function, *args).result() if pool is not None else function(*args)
 
@@ -83,6 +90,10 @@ class Tokenizer:
         self.key = key or hub.current_key()
         self.batch_size = batch_size
         self.processes = processes or os.cpu_count() or 1
+        # A key split among trustees is evaluated by t of them, reached with the organisation's keys there.
+        self.consortium = (
+            Consortium(self.key, hub.trustee_keys, http=hub.http) if self.key.threshold is not None else None
+        )
 
     def tokens_for(self, namespace: str, canonical_addresses: list[str]) -> list[str]:
         """Tokens for already-canonical addresses; raises voprf.ProofError if the hub's proof fails."""
@@ -96,8 +107,12 @@ class Tokenizer:
         results, valid, inputs, blinds, blinded = _run(pool, _prepare, namespace, addresses)
         if not valid:
             return results
-        evaluated, proof = self.hub.evaluate(self.key.key_id, blinded)
-        tokens = _run(pool, _finish, inputs, blinds, evaluated, proof, self.key.public_key, blinded)
+        if self.consortium is not None:
+            combined = self.consortium.evaluate(blinded)
+            tokens = _run(pool, _finish_combined, inputs, blinds, combined)
+        else:
+            evaluated, proof = self.hub.evaluate(self.key.key_id, blinded)
+            tokens = _run(pool, _finish, inputs, blinds, evaluated, proof, self.key.public_key, blinded)
         for index, token in zip(valid, tokens, strict=True):
             results[index] = TokenResult(results[index].address, canonical=results[index].canonical, token=token)
         return results
