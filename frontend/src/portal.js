@@ -20,7 +20,7 @@
  * document is parsed: their modules are in src/pages/.
  */
 import { AddressError, NAMESPACES, REASONS, normalise } from './addresses.js';
-import { HubError, ProofError, hubClient, tokenize as tokenizeWith } from './oprf.js';
+import { HubError, ProofError, TrusteeQuorumError, hubClient, tokenize as tokenizeWith, trusteeEvaluators } from './oprf.js';
 import { activate } from './pages/index.js';
 import { RecordError, dumpDocument, openRecord } from './record.js';
 
@@ -33,11 +33,15 @@ function csrfToken() {
   return cookie ? decodeURIComponent(cookie.slice('csrftoken='.length)) : '';
 }
 
-/** Tokens of `addresses` under the hub's current key, as the signed-in member. */
-async function tokenize(namespace, addresses, { baseUrl = '/api/v1', csrfToken: token, batchSize, fetchImpl } = {}) {
+/**
+ * Tokens of `addresses` under the hub's current key, as the signed-in member; for a key split among
+ * trustees, `trusteeKeys` maps trustee names to the organisation's API keys at them.
+ */
+async function tokenize(namespace, addresses, { baseUrl = '/api/v1', csrfToken: token, batchSize, fetchImpl, trusteeKeys = {} } = {}) {
   const hub = hubClient({ baseUrl, csrfToken: token ?? csrfToken(), fetchImpl });
   const key = await hub.currentKey();
-  const results = await tokenizeWith(namespace, addresses, { key, evaluate: hub.evaluate.bind(hub), batchSize });
+  const trustees = trusteeEvaluators(key, trusteeKeys, { fetchImpl });
+  const results = await tokenizeWith(namespace, addresses, { key, evaluate: hub.evaluate.bind(hub), trustees, batchSize });
   return results.map((result) => (result.token ? { ...result, keyId: key.keyId } : result));
 }
 
@@ -48,6 +52,7 @@ globalThis.window.Vigil = Object.freeze({
   HubError,
   ProofError,
   RecordError,
+  TrusteeQuorumError,
   normalise,
   tokenize,
   openRecord,
