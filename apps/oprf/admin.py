@@ -1,9 +1,10 @@
-"""OPRF keys and evaluation counts, read-only in the admin (changes go through `manage.py oprf_key`)."""
+"""OPRF keys, trustees, shares and evaluation counts, read-only in the admin (changes go through `manage.py
+oprf_key` and `oprf_share`)."""
 
 from django.contrib import admin
 from django.http import HttpRequest
 
-from apps.oprf.models import EvaluationUsage, OprfKey
+from apps.oprf.models import EvaluationUsage, KeyShare, OprfKey, Trustee
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -20,6 +21,17 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 @admin.register(OprfKey)
 class OprfKeyAdmin(ReadOnlyAdmin):
     list_display = ("key_id", "status", "created_at", "activated_at", "retire_after", "retired_at")
+    exclude = ("secret_ciphertext",)
+
+
+@admin.register(Trustee)
+class TrusteeAdmin(ReadOnlyAdmin):
+    list_display = ("key", "index", "name", "url")
+
+
+@admin.register(KeyShare)
+class KeyShareAdmin(ReadOnlyAdmin):
+    list_display = ("key_id", "index", "threshold", "created_at", "retired_at")
     exclude = ("secret_ciphertext",)
 
 

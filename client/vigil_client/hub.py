@@ -136,6 +136,7 @@ class Hub:
         http: httpx.Client | None = None,
         retry: RetryPolicy | None = None,
         trustee_keys: Mapping[str, str] | None = None,
+        name: str = "hub",
     ) -> None:
         if not url:
             raise HubError("No hub URL: set VIGIL_URL or pass --url.")
@@ -145,6 +146,7 @@ class Hub:
         self._base = url.rstrip("/") + "/api/v1/"
         self._headers = {"Authorization": f"Bearer {api_key}", "User-Agent": "vigil-client/0.1"}
         self._retry = retry or RetryPolicy.from_env()
+        self._name = name  # who errors say answered: the hub, or one trustee of a split key
         # The organisation's own API key at each trustee of a split key, by trustee name; never sent to the hub.
         self.trustee_keys = dict(trustee_keys if trustee_keys is not None else trustee_keys_from_env())
 
@@ -174,10 +176,10 @@ class Hub:
                 )
             except PASSING as exc:
                 if not (repeatable or isinstance(exc, NOT_SENT)):
-                    raise HubError(f"Lost the connection to the hub at {self._base}: {exc}") from exc
-                failure, status, wait = f"cannot reach the hub at {self._base}: {exc}", None, None
+                    raise HubError(f"Lost the connection to the {self._name} at {self._base}: {exc}") from exc
+                failure, status, wait = f"cannot reach the {self._name} at {self._base}: {exc}", None, None
             except httpx.HTTPError as exc:
-                raise HubError(f"Cannot talk to the hub at {self._base}: {exc}") from exc
+                raise HubError(f"Cannot talk to the {self._name} at {self._base}: {exc}") from exc
             else:
                 if response.status_code == 429:
                     wait = _header_seconds(response)
@@ -187,7 +189,7 @@ class Hub:
                     wait = _header_seconds(response)
                 else:
                     return response
-                failure, status = f"hub answered {response.status_code}", response.status_code
+                failure, status = f"{self._name} answered {response.status_code}", response.status_code
             wait = self._retry.backoff(attempt) if wait is None else wait
             elapsed = time.monotonic() - started
             if elapsed + wait > self._retry.total_seconds:
@@ -218,7 +220,7 @@ class Hub:
             detail = problem.get("detail") or response.reason_phrase
             errors = "; ".join(f"{e.get('pointer')}: {e.get('detail')}" for e in problem.get("errors", [])[:5])
             raise HubError(
-                f"hub answered {response.status_code}: {detail}" + (f" ({errors})" if errors else ""),
+                f"{self._name} answered {response.status_code}: {detail}" + (f" ({errors})" if errors else ""),
                 status=response.status_code,
                 problem=problem,
             )

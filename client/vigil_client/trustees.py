@@ -43,7 +43,14 @@ class Consortium:
         self.threshold = key.threshold
         retry = RetryPolicy(total_seconds=min(RetryPolicy.from_env().total_seconds, TRUSTEE_RETRY_SECONDS))
         self._clients = {
-            trustee.name: Hub(trustee.url, api_keys[trustee.name], http=http, retry=retry, trustee_keys={})
+            trustee.name: Hub(
+                trustee.url,
+                api_keys[trustee.name],
+                http=http,
+                retry=retry,
+                trustee_keys={},
+                name=f"trustee {trustee.name}",
+            )
             for trustee in key.trustees
             if api_keys.get(trustee.name)
         }

@@ -175,3 +175,23 @@ def test_a_republished_trustee_set_must_give_the_same_key(rfc_key: OprfKey, tmp_
 
 def _each(flag: str, values: list[str]) -> list[str]:
     return [item for value in values for item in (flag, value)]
+
+
+def test_re_sharing_needs_t_holders_and_a_retired_share_is_erased(rfc_key: OprfKey, tmp_path: Path, capsys) -> None:
+    document = _split(tmp_path, capsys)[0]
+    ceremony.key_share_import(actor=SYSTEM, document=document)
+    with pytest.raises(ValidationFailed, match="at least 2 distinct old trustees"):
+        ceremony.key_share_reshare(actor=SYSTEM, key_id=rfc_key.key_id, holders=[1], threshold_count=2, count=3)
+    sent = ceremony.key_share_reshare(actor=SYSTEM, key_id=rfc_key.key_id, holders=[1, 2], threshold_count=2, count=3)
+    assert [d["index"] for d in sent] == [1, 2, 3] and document["secret"] not in json.dumps(sent)
+    with pytest.raises(ValidationFailed, match="one sub-share from each holder"):
+        ceremony.key_share_import_reshared(actor=SYSTEM, documents=[sent[0]])
+
+    call_command("oprf_share", "retire", rfc_key.key_id)
+    share = KeyShare.objects.get()
+    assert share.retired_at is not None and share.secret_ciphertext is None
+    assert list(AuditEvent.objects.filter(action__startswith="oprf_share.").values_list("action", flat=True)) == [
+        "oprf_share.imported",
+        "oprf_share.reshared",
+        "oprf_share.retired",
+    ]

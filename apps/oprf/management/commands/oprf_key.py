@@ -12,7 +12,7 @@ from apps.common.actors import SYSTEM
 from apps.common.commands import ServiceCommand
 from apps.common.errors import ValidationFailed
 from apps.oprf import ceremony, services
-from apps.oprf.models import OprfKey
+from apps.oprf.models import KeyStatus, OprfKey
 
 
 class Command(ServiceCommand):
@@ -82,7 +82,10 @@ class Command(ServiceCommand):
             )
 
     def _split(self, options: dict[str, Any]) -> None:
-        key_id = options["key_id"] or services.oprf_key_ensure(actor=SYSTEM).key_id
+        current = OprfKey.objects.filter(status=KeyStatus.CURRENT).first()
+        key_id = options["key_id"] or (current.key_id if current is not None else "")
+        if not key_id:
+            raise ValidationFailed("There is no current key to split; name one with --key-id.")
         specs = [_trustee(text) for text in options["trustee"]]
         out: Path = options["out_dir"]
         out.mkdir(parents=True, exist_ok=True)
