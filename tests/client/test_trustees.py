@@ -26,11 +26,11 @@ from django.conf import settings
 from django.core.management import call_command
 from django.db import connection
 from vigil_client import cli
-from vigil_client.hub import Hub
+from vigil_client.hub import Hub, KeyMismatchError
 from vigil_client.tokens import Tokenizer
 from vigil_client.trustees import TrusteeQuorumError
 
-from apps.oprf.models import OprfKey
+from apps.oprf.models import OprfKey, Trustee
 
 ROOT = Path(__file__).resolve().parents[2]
 VECTORS = json.loads((ROOT / "tests" / "vectors" / "address-tokens.json").read_text(encoding="utf-8"))
@@ -222,6 +222,28 @@ def test_a_trustee_audits_how_many_it_evaluated_and_never_the_elements(consortiu
     events = json.loads(listing.splitlines()[-1])  # after the shell's own banner
     assert ["oprf.evaluated", {"key_id": consortium.key.key_id, "count": 3}] in events
     assert any(action == "oprf_share.imported" for action, _ in events)
+
+
+def test_a_trustee_serves_only_the_key_service_and_publishes_its_own_commitment(consortium) -> None:
+    ngo = consortium.trustees[1]
+    headers = {"Authorization": f"Bearer {ngo.api_keys['Alpha Bank']}"}
+    [share] = httpx.get(f"{ngo.url}/api/v1/oprf/shares", headers=headers).json()
+    published = consortium.key.trustees.get(name="ngo")
+    assert (share["key_id"], share["index"], share["commitment"]) == (
+        consortium.key.key_id,
+        published.index,
+        bytes(published.commitment).hex(),
+    )
+    for path in ("/api/v1/reports", "/api/v1/oprf/keys", "/admin/", "/"):
+        assert httpx.get(f"{ngo.url}{path}", headers=headers).status_code == 404, path
+
+
+def test_a_hub_publishing_commitments_that_do_not_give_its_key_is_refused(consortium) -> None:
+    Trustee.objects.filter(key=consortium.key, index=3).update(
+        commitment=bytes(consortium.key.trustees.get(index=1).commitment)
+    )
+    with pytest.raises(KeyMismatchError, match="do not give its public key"):
+        Hub(consortium.hub_url, consortium.api_key).current_key()
 
 
 def test_one_trustee_stopped_still_tokenises_and_two_stopped_fail_naming_them(consortium) -> None:
