@@ -5,11 +5,12 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import partial
 from itertools import chain, islice
 from multiprocessing import get_context
 from typing import Any, TypeVar
 
-from vigil_client import voprf
+from vigil_client import threshold, voprf
 from vigil_client.addresses import AddressError, normalise, oprf_input
 from vigil_client.contract import EVALUATE_BATCH_MAX
 from vigil_client.hub import Hub, PublishedKey
@@ -58,9 +59,10 @@ def _finish(
     return [voprf.token_from_output(output) for output in outputs]
 
 
-def _finish_combined(inputs: list[bytes], blinds: list[bytes], evaluated: list[bytes]) -> list[str]:
-    """Unblind and finalise trustees' combined elements, each share's proof already verified (Consortium)."""
+def _finish_combined(inputs: list[bytes], blinds: list[bytes], partials: dict[int, list[bytes]]) -> list[str]:
+    """Combine t trustees' partial evaluations, each proof already verified (Consortium), unblind and finalise."""
     # The Finalize hash is the same in both modes; what VOPRF adds, the proof, was checked per share.
+    evaluated = threshold.combine(partials)
     return [voprf.token_from_output(output) for output in voprf.finalize_oprf(inputs, blinds, evaluated)]
 
 
@@ -108,8 +110,8 @@ class Tokenizer:
         if not valid:
             return results
         if self.consortium is not None:
-            combined = self.consortium.evaluate(blinded)
-            tokens = _run(pool, _finish_combined, inputs, blinds, combined)
+            partials = self.consortium.partials(blinded, partial(_run, pool))
+            tokens = _run(pool, _finish_combined, inputs, blinds, partials)
         else:
             evaluated, proof = self.hub.evaluate(self.key.key_id, blinded)
             tokens = _run(pool, _finish, inputs, blinds, evaluated, proof, self.key.public_key, blinded)

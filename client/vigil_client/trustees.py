@@ -5,16 +5,24 @@ the next one asked, until t verified answers are in hand; fewer than t is an err
 trustee and why. The combined elements are the single key's evaluation, so tokens do not change.
 """
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 import httpx
 
-from vigil_client import threshold, voprf
+from vigil_client import voprf
 from vigil_client.hub import Hub, HubError, PublishedKey, RetryPolicy, TrusteeEndpoint
 
 # A trustee that stays unreachable is replaced by another rather than waited for as long as the hub would be.
 TRUSTEE_RETRY_SECONDS = 10.0
+
+
+Runner = Callable[..., Any]
+
+
+def _here(function: Callable[..., Any], *args: Any) -> Any:
+    return function(*args)
 
 
 class TrusteeQuorumError(HubError):
@@ -57,18 +65,23 @@ class Consortium:
         # Trustees caught answering with a failed proof, by name: reported to the member, asked last.
         self.caught: dict[str, str] = {}
 
-    def _ask(self, trustee: TrusteeEndpoint, blinded: Sequence[bytes]) -> list[bytes]:
+    def _ask(self, trustee: TrusteeEndpoint, blinded: Sequence[bytes], run: Runner) -> list[bytes]:
         evaluated, proof = self._clients[trustee.name].evaluate(
             self.key.key_id, list(blinded), share_index=trustee.index
         )
         try:
-            voprf.verify_proof(trustee.commitment, blinded, evaluated, proof)
+            run(voprf.verify_proof, trustee.commitment, blinded, evaluated, proof)
         except voprf.VoprfError:
             raise TrusteeProofError(trustee) from None
         return evaluated
 
-    def evaluate(self, blinded: Sequence[bytes]) -> list[bytes]:
-        """k*B for each blinded element B, from t verified partial evaluations; raises TrusteeQuorumError."""
+    def partials(self, blinded: Sequence[bytes], run: Runner | None = None) -> dict[int, list[bytes]]:
+        """t verified partial evaluations {share index: [k_j*B]}, to combine with `threshold.combine`.
+
+        `run(function, *args)` does the proofs' elliptic-curve work (in a worker process when
+        tokenising a stream). Raises TrusteeQuorumError naming every trustee that did not answer.
+        """
+        run = run or _here
         failures: dict[str, str] = {}
         for trustee in self.key.trustees:
             if trustee.name not in self._clients:
@@ -82,7 +95,7 @@ class Consortium:
         while len(answers) < self.threshold and waiting:
             asked, waiting = waiting[: self.threshold - len(answers)], waiting[self.threshold - len(answers) :]
             with ThreadPoolExecutor(max_workers=len(asked)) as pool:
-                futures = [(trustee, pool.submit(self._ask, trustee, blinded)) for trustee in asked]
+                futures = [(trustee, pool.submit(self._ask, trustee, blinded, run)) for trustee in asked]
             for trustee, future in futures:
                 error = future.exception()
                 if error is None:
@@ -102,4 +115,4 @@ class Consortium:
                 f"{len(answers)} gave a verified answer. {named}",
                 failures=failures,
             )
-        return threshold.combine(answers)
+        return answers

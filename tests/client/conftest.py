@@ -1,3 +1,5 @@
-"""The client's tests share the live hub of tests/client/test_cli.py."""
+"""The client's tests share the live hub of tests/client/test_cli.py and the trustee processes of
+tests/consortium.py."""
 
 from tests.client.test_cli import hub_env  # noqa: F401  (the fixture)
+from tests.consortium import consortium, trustees  # noqa: F401  (the fixtures)
