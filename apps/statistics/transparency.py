@@ -1,21 +1,22 @@
 """The transparency report's own sections, each computed by its own function for the release's period.
 
-Outcomes, disputes and frozen amounts belong to the outcomes of matches and are not among these sections.
 Every cell is under the release's suppression rules; key rotations are the hub's own acts and have no
-contributing organisation.
+contributing organisation. Outcomes count only reviews by participants whose report in the match is not
+silent: a silent reporter's action is no more published than its report.
 """
 
 from collections import defaultdict
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from django.db.models import Sum
+from django.db.models import Exists, OuterRef, QuerySet, Sum
 
 from apps.audit.models import AuditEvent
 from apps.indicators.models import Report, ReportStatus, Visibility
-from apps.matching.models import DisclosureRequest, DisclosureStatus, ScreenTally, Sighting
+from apps.matching.models import DisclosureRequest, DisclosureStatus, MatchParticipant, ScreenTally, Sighting
 from apps.oprf.models import EvaluationUsage, OprfKey
 from apps.organisations.models import OrganisationStatus, Sector
+from apps.outcomes.models import Dispute, DisputeState, OutcomeKind, Review
 from apps.statistics.cells import Cell, Column, Line, Row, Table
 from apps.statistics.facts import OTHER_JURISDICTIONS, Facts, counted_reports
 from apps.statistics.models import AuthorityKind, GovernmentRequest, RequestOutcome
@@ -175,6 +176,68 @@ def government_requests(facts: Facts) -> Table:
     return table
 
 
+def _reviews_recorded(facts: Facts) -> QuerySet[Review]:
+    silent = MatchParticipant.objects.filter(
+        match_id=OuterRef("match_id"), organisation_id=OuterRef("organisation_id"), report__visibility=Visibility.SILENT
+    )
+    return Review.objects.filter(recorded_at__gte=facts.period.start_at, recorded_at__lt=facts.period.end_at).exclude(
+        Exists(silent)
+    )
+
+
+def outcomes(facts: Facts) -> Table:
+    reviews = list(_reviews_recorded(facts).values_list("outcome", "match__token", "organisation_id"))
+    rows = []
+    for key, label in OutcomeKind.choices:
+        kind = [(token, organisation) for outcome, token, organisation in reviews if outcome == key]
+        rows.append(Row(key, label, {"reviews": Cell.of({t for t, _ in kind}, {o for _, o in kind},
+                                                        value=len(kind))}))  # fmt: skip
+    total = Row("total", "All outcomes recorded", {"reviews": Cell.of(
+        {t for _, t, _ in reviews}, {o for _, _, o in reviews}, value=len(reviews))})  # fmt: skip
+    note = "One review per organisation and match, as last recorded in the period."
+    table = Table("outcomes", "What matches led to", SECTION, "outcome", [Column("reviews", "Reviews recorded")],
+                  rows, total, note=note)  # fmt: skip
+    table.column_lines()
+    return table
+
+
+def disputes(facts: Facts) -> Table:
+    opened = Dispute.objects.filter(created_at__gte=facts.period.start_at, created_at__lt=facts.period.end_at)
+    items = list(opened.values_list("state", "match__token", "disputer_id", "report__organisation_id"))
+    rows = []
+    for key, label in DisputeState.choices:
+        kind = [(token, a, b) for state, token, a, b in items if state == key]
+        rows.append(Row(key, label, {"disputes": Cell.of({t for t, _, _ in kind}, {o for _, *pair in kind
+                                                                                    for o in pair},
+                                                         value=len(kind))}))  # fmt: skip
+    total = Row("total", "All disputes opened", {"disputes": Cell.of(
+        {t for _, t, _, _ in items}, {o for _, _, *pair in items for o in pair}, value=len(items))})  # fmt: skip
+    table = Table("disputes", "Disputes opened, by where they stand", SECTION, "state",
+                  [Column("disputes", "Disputes")], rows, total)  # fmt: skip
+    table.column_lines()
+    return table
+
+
+def frozen_amounts(facts: Facts) -> Table:
+    frozen = _reviews_recorded(facts).filter(outcome=OutcomeKind.FUNDS_FROZEN).exclude(amount=None)
+    by_currency: dict[str, list[tuple[object, str, int]]] = defaultdict(list)
+    for amount, currency, token, organisation in frozen.values_list("amount", "currency", "match__token",
+                                                                    "organisation_id"):  # fmt: skip
+        by_currency[currency.upper()].append((amount, token, organisation))
+    rows = [
+        Row(currency, currency, {
+            "amount": Cell.of({t for _, t, _ in entries}, {o for _, _, o in entries},
+                              value=float(sum(a for a, _, _ in entries)), count=False),
+            "reviews": Cell.of({t for _, t, _ in entries}, {o for _, _, o in entries}, value=len(entries)),
+        })
+        for currency, entries in sorted(by_currency.items())
+    ]  # fmt: skip
+    columns = [Column("amount", "Amount frozen"), Column("reviews", "Reviews reporting a freeze")]
+    # A currency's name alone says something: a suppressed currency's row is left out of members' view.
+    return Table("frozen-amounts", "Funds frozen, by currency", SECTION, "currency", columns, rows, open_rows=True,
+                 note="Amounts as the freezing members recorded them; currencies are not converted.")  # fmt: skip
+
+
 SECTIONS: list[Callable[[Facts], Table]] = [
     members_by_sector,
     members_by_jurisdiction,
@@ -182,6 +245,9 @@ SECTIONS: list[Callable[[Facts], Table]] = [
     screenings,
     sightings,
     disclosures,
+    outcomes,
+    disputes,
+    frozen_amounts,
     evaluations,
     key_rotations,
     government_requests,

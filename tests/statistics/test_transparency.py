@@ -17,6 +17,7 @@ from apps.matching.reporting import report_submit
 from apps.matching.screen_tallies import screen_tallies_seal
 from apps.matching.services import screen
 from apps.oprf.models import EvaluationUsage
+from apps.outcomes.models import Dispute, Review
 from apps.statistics.models import Release
 from apps.statistics.periods import period_current_quarter, period_parse
 from apps.statistics.presentation import HIDDEN
@@ -135,3 +136,32 @@ def test_the_command_uses_the_newest_release_of_the_period_unless_told_to_make_o
     assert Release.objects.count() == 1
     call_command("transparency_report", "--period", "2026Q3", "--out", str(tmp_path / "b"), "--new")
     assert Release.objects.count() == 2
+
+
+def test_outcomes_disputes_and_frozen_funds_count_what_was_recorded_and_never_a_silent_reporters_act(
+    world, rfc_key
+) -> None:
+    police = OrganisationFactory(sector="law_enforcement")
+    token = token_for("acted-on")
+    for organisation, visibility in ((world.org_a, "named"), (world.org_b, "named"), (police, "silent")):
+        report_submit(actor=Actor(organisation=organisation), items=[report_item(token, rfc_key.key_id)],
+                      policy={"visibility": visibility})  # fmt: skip
+    match = Match.objects.get(token=token)
+    recorded = timezone.now()
+    for organisation, outcome, amount in ((world.org_a, "funds_frozen", "0.5"), (world.org_b, "sar_filed", None),
+                                          (police, "funds_frozen", "9")):  # fmt: skip
+        review = {"outcome": outcome, "amount": amount, "currency": "btc" if amount else "", "recorded_at": recorded}
+        Review.objects.update_or_create(match=match, organisation=organisation, defaults=review)
+    Dispute.objects.create(match=match, disputer=world.org_b, disputer_report=world.org_b.reports.get(),
+                           report=world.org_a.reports.get(), reason="?", deadline=recorded,
+                           state="undefended")  # fmt: skip
+
+    release = release_create(actor=SYSTEM, period=period_current_quarter(recorded.date()))
+    assert value(release, "outcomes", "reviews", "funds_frozen") == 1  # the silent unit's freeze is not published
+    assert value(release, "outcomes", "reviews", "sar_filed") == 1
+    assert table(release, "outcomes")["total"]["cells"]["reviews"]["value"] == 2
+    assert value(release, "disputes", "disputes", "undefended") == 1
+    assert value(release, "frozen-amounts", "amount", "BTC") == 0.5
+    # Two organisations are behind each of these: members see them suppressed, and no frozen currency at all.
+    assert table(release, "outcomes", unsuppressed=False)["total"]["cells"]["reviews"]["value"] is None
+    assert table(release, "frozen-amounts", unsuppressed=False)["rows"] == []
