@@ -453,6 +453,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "NotificationEventEnum": "apps.routing.models.Event",
         "ChannelEnum": "apps.routing.models.Channel",
+        "ReviewStatusEnum": ["open", "recorded"],
     },
 }
 

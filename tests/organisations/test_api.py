@@ -1,14 +1,16 @@
 """The organisation, members, API keys and audit-events endpoints."""
 
 import base64
+from datetime import timedelta
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from apps.audit.models import AuditEvent
 from apps.audit.services import audit_log
 from apps.common.actors import SYSTEM, Actor
-from apps.common.public_ids import public_id
+from apps.common.public_ids import internal_id, public_id
 from apps.matching.disclosure import disclosure_request
 from apps.matching.models import Match
 from apps.matching.reporting import report_submit
@@ -16,6 +18,7 @@ from apps.matching.visibility import participant_handle
 from apps.oprf.services import oprf_key_ensure
 from apps.organisations.models import ApiKey, Organisation
 from apps.organisations.selectors import api_key_authenticate
+from apps.outcomes.models import Dispute
 from apps.records.services import record_create
 from apps.routing.models import Delivery, Notification, WebhookEndpoint
 from apps.routing.services import webhook_create
@@ -76,6 +79,17 @@ def _match_of_a_and_a_third_party(world) -> str:
     key = oprf_key_ensure(actor=SYSTEM)
     report_submit(actor=Actor(organisation=third), items=[report_item(token_for(1), key.key_id)])
     return public_id("match", Match.objects.get().pk)
+
+
+def _dispute_of_a_and_a_third_party(world) -> str:
+    """Org A disputes the third party's report in their match (B takes no part)."""
+    match = Match.objects.get(pk=internal_id("match", _match_of_a_and_a_third_party(world)))
+    third = Organisation.objects.get(slug="gamma-ngo")
+    dispute = Dispute.objects.create(
+        match=match, disputer=world.org_a, disputer_report=world.org_a.reports.get(),
+        report=third.reports.get(), reason="?", deadline=timezone.now() + timedelta(days=7),
+    )  # fmt: skip
+    return public_id("dispute", dispute.pk)
 
 
 def _notification_of_a(world) -> str:
@@ -147,6 +161,10 @@ OWNED_OBJECTS = {
     "api:disclosure-refuse": (_disclosure_to_a, ["post"]),
     "api:match": (_match_of_a_and_a_third_party, ["get"]),
     "api:record-member": (_record_member_of_a, ["get"]),
+    "api:match-review": (_match_of_a_and_a_third_party, ["get", "put"]),
+    "api:match-disputes": (_match_of_a_and_a_third_party, ["post"]),
+    "api:dispute": (_dispute_of_a_and_a_third_party, ["get"]),
+    "api:dispute-resolve": (_dispute_of_a_and_a_third_party, ["post"]),
     "api:record-grant": (_record_member_of_a, ["post"]),
 }
 LISTS = {
@@ -157,6 +175,7 @@ LISTS = {
     "api:notifications": "id",
     "api:webhooks": "id",
     "api:disclosures": "id",
+    "api:reviews": "match",
 }
 # Endpoints with no per-organisation object, or that read only the caller's own organisation.
 NOT_TENANT_OBJECTS = {
@@ -177,9 +196,12 @@ NOT_TENANT_OBJECTS = {
     # Statistics releases are published to every member alike, suppressed (tests/statistics).
     "api:statistics",
     "api:statistics-release",
+    # The caller's own precision and its own STIX export.
+    "api:outcomes-precision",
+    "api:export-stix",
 }
 # Lists computed per viewer rather than owned rows; isolation is shown in tests/matching.
-VIEWER_LISTS = {"api:matches"}
+VIEWER_LISTS = {"api:matches", "api:disputes"}  # disputes: tests/outcomes
 
 
 @pytest.mark.parametrize("url_name", sorted(OWNED_OBJECTS))

@@ -9,6 +9,7 @@ from rest_framework.views import APIView
 from apps.common.api import validated
 from apps.common.pagination import IdCursorPagination
 from apps.indicators.models import Category
+from apps.matching.selectors import match_get_visible_to
 from apps.organisations.models import Scope
 from apps.outcomes import disputes, precision, reviews, selectors
 from apps.outcomes.models import DisputeState, OutcomeKind
@@ -86,9 +87,9 @@ class ReviewApi(APIView):
 
     @extend_schema(request=InputSerializer, responses=ReviewViewSerializer, summary="Record what the match led to")
     def put(self, request: Request, match_id: str) -> Response:
-        data = validated(self.InputSerializer, request.data)
         organisation = request.actor.organisation
         review = selectors.review_get_for(organisation=organisation, match_id=match_id)
+        data = validated(self.InputSerializer, request.data)
         review = reviews.review_record(actor=request.actor, review=review, **data)
         return Response(selectors.review_view(review, organisation))
 
@@ -131,6 +132,7 @@ class DisputeOpenApi(APIView):
 
     @extend_schema(request=InputSerializer, responses={201: DisputeViewSerializer}, summary="Dispute a report")
     def post(self, request: Request, match_id: str) -> Response:
+        match_get_visible_to(organisation=request.actor.organisation, match_id=match_id)  # else a 404, body unread
         data = validated(self.InputSerializer, request.data)
         dispute = disputes.dispute_open(actor=request.actor, match_id=match_id, **data)
         return Response(selectors.dispute_view(dispute, request.actor.organisation), status=201)
@@ -175,9 +177,10 @@ class DisputeResolveApi(APIView):
 
     @extend_schema(request=InputSerializer, responses=DisputeViewSerializer, summary="Answer a dispute of your report")
     def post(self, request: Request, dispute_id: str) -> Response:
-        data = validated(self.InputSerializer, request.data)
         organisation = request.actor.organisation
+        # Another organisation's dispute is a 404 whatever the body says.
         dispute = selectors.dispute_get_for(organisation=organisation, dispute_id=dispute_id)
+        data = validated(self.InputSerializer, request.data)
         dispute = disputes.dispute_resolve(actor=request.actor, dispute=dispute, **data)
         return Response(selectors.dispute_view(dispute, organisation))
 
