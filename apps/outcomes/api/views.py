@@ -7,9 +7,11 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from apps.common.api import validated
+from apps.common.errors import NotFound
 from apps.common.pagination import IdCursorPagination
+from apps.common.public_ids import internal_id
 from apps.indicators.models import Category
-from apps.matching.selectors import match_get_visible_to
+from apps.matching.selectors import match_candidates_for
 from apps.organisations.models import Scope
 from apps.outcomes import disputes, precision, reviews, selectors
 from apps.outcomes.models import DisputeState, OutcomeKind
@@ -132,7 +134,13 @@ class DisputeOpenApi(APIView):
 
     @extend_schema(request=InputSerializer, responses={201: DisputeViewSerializer}, summary="Dispute a report")
     def post(self, request: Request, match_id: str) -> Response:
-        match_get_visible_to(organisation=request.actor.organisation, match_id=match_id)  # else a 404, body unread
+        # Not a match the caller takes part in: a 404 before the body is read, as for any other organisation's object.
+        if (
+            not match_candidates_for(organisation=request.actor.organisation)
+            .filter(pk=internal_id("match", match_id))
+            .exists()
+        ):
+            raise NotFound("No such match.")
         data = validated(self.InputSerializer, request.data)
         dispute = disputes.dispute_open(actor=request.actor, match_id=match_id, **data)
         return Response(selectors.dispute_view(dispute, request.actor.organisation), status=201)
