@@ -55,6 +55,14 @@ def _flush_past_the_audit_truncate_trigger() -> Iterator[None]:
 
 
 @pytest.fixture(autouse=True)
+def _memos_of_an_earlier_database_forgotten() -> None:
+    """Each test's database starts over, so figures memoised from another test's rows must not carry over."""
+    from apps.common.memo import memos_forget_all
+
+    memos_forget_all()
+
+
+@pytest.fixture(autouse=True)
 def _fast_passwords(settings) -> None:
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 

@@ -2,8 +2,7 @@
 
 from datetime import datetime, timedelta
 
-from django.db import IntegrityError, connection, transaction
-from django.db.models import F
+from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
 from apps.audit.services import ActorIdentity, actor_identity, audit_log_as
@@ -14,42 +13,36 @@ from apps.matching.models import ScreenTally
 SEAL_GRACE = timedelta(seconds=10)
 
 
+_KEY = ["minute", "organisation_id", "actor_user_id", "actor_api_key_id", "actor_label", "session_key_hash", "ip"]
+_COUNTS = ["requests", "tokens", "reported", "sighting_requests"]
+_TABLE = ScreenTally._meta.db_table
+_UPSERT = (  # names from the model, values as parameters
+    f"INSERT INTO {_TABLE} ({', '.join(_KEY + _COUNTS)}) VALUES ({', '.join(['%s'] * (len(_KEY) + len(_COUNTS)))})"  # noqa: S608
+    f" ON CONFLICT ({', '.join(_KEY)}) DO UPDATE SET "
+    + ", ".join(f"{field} = {_TABLE}.{field} + excluded.{field}" for field in _COUNTS)
+)
+
+
 def screen_tally_add(*, actor: Actor, tokens: int, reported: int, record_sighting: bool) -> None:
-    """Count one screening; one short row update, never a wait on the audit chain."""
+    """Count one screening in one round trip to the database, never a wait on the audit chain."""
     identity = actor_identity(actor)
-    key = {
-        "minute": timezone.now().replace(second=0, microsecond=0),
-        "organisation": actor.organisation,
-        "actor_user_id": identity.user_id or 0,
-        "actor_api_key_id": identity.api_key_id or 0,
-        "actor_label": identity.label,
-        "session_key_hash": identity.session_key_hash,
-        "ip": identity.ip or "",
-    }
-    counts = {"requests": 1, "tokens": tokens, "reported": reported, "sighting_requests": int(record_sighting)}
-    increments = {field: F(field) + value for field, value in counts.items()}
-    own_transaction = not connection.in_atomic_block
-    with transaction.atomic():
-        if own_transaction:
-            _commit_without_waiting_for_disk()
-        if ScreenTally.objects.filter(**key).update(**increments):
+    minute = timezone.now().replace(second=0, microsecond=0)
+    params = [
+        *(minute, actor.organisation.pk, identity.user_id or 0, identity.api_key_id or 0, identity.label),
+        *(identity.session_key_hash, identity.ip or "", 1, tokens, reported, int(record_sighting)),
+    ]
+    with connection.cursor() as cursor:
+        if connection.vendor != "postgresql" or connection.in_atomic_block:
+            cursor.execute(_UPSERT, params)
             return
+        # Its own transaction, sent as one message, whose commit returns before its WAL reaches the
+        # disk: the flush was the dearest part of a screen. A crash of the database server may lose
+        # the last fraction of a second of counts, never a report, sighting or chained audit event.
         try:
-            with transaction.atomic():
-                ScreenTally.objects.create(**key, **counts)
-        except IntegrityError:  # another screening by the same actor created the minute's row first
-            ScreenTally.objects.filter(**key).update(**increments)
-
-
-def _commit_without_waiting_for_disk() -> None:
-    """Let this count's commit return before its WAL reaches the disk (only ever in a transaction of its own).
-
-    The flush was the dearest part of a screen. A crash of the database server may lose the last
-    fraction of a second of counts, never a report, sighting or chained audit event.
-    """
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SET LOCAL synchronous_commit TO OFF")
+            cursor.execute(f"BEGIN; SET LOCAL synchronous_commit TO OFF; {_UPSERT}; COMMIT", params)
+        except DatabaseError:
+            cursor.execute("ROLLBACK")  # the failed statement left the transaction open
+            raise
 
 
 def screen_tallies_seal(*, now: datetime | None = None) -> int:

@@ -7,11 +7,14 @@ from vigil_client import voprf
 from vigil_client.threshold import Share
 
 from apps.common.errors import Conflict, NotFound, ValidationFailed
+from apps.common.memo import Memo
 from apps.oprf.crypto import secret_decrypt, share_key_id
 from apps.oprf.models import EvaluationUsage, KeyShare, KeyStatus, OprfKey
 from apps.organisations.models import Organisation
 
 USABLE_STATUSES = (KeyStatus.CURRENT, KeyStatus.PREVIOUS)
+# Every screening and report checks its key id; keys change state only by activation and retirement.
+USABLE_KEY_IDS = Memo("oprf-usable-key-ids", timeout=300)
 
 
 def oprf_key_list_published() -> QuerySet[OprfKey]:
@@ -79,4 +82,6 @@ def oprf_key_evaluator(*, key_id: str) -> tuple[voprf.Evaluator, int | None]:
 
 
 def usable_key_ids() -> set[str]:
-    return set(OprfKey.objects.filter(status__in=USABLE_STATUSES).values_list("key_id", flat=True))
+    return USABLE_KEY_IDS.get(
+        lambda: set(OprfKey.objects.filter(status__in=USABLE_STATUSES).values_list("key_id", flat=True))
+    )

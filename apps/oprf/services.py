@@ -17,7 +17,7 @@ from apps.common.actors import Actor
 from apps.common.errors import Conflict, LimitExceeded, ValidationFailed
 from apps.oprf.crypto import secret_encrypt
 from apps.oprf.models import EvaluationUsage, KeyStatus, OprfKey
-from apps.oprf.selectors import oprf_key_evaluator, oprf_key_get
+from apps.oprf.selectors import USABLE_KEY_IDS, oprf_key_evaluator, oprf_key_get
 from apps.organisations.models import Organisation
 
 MAX_BATCH = EVALUATE_BATCH_MAX
@@ -62,6 +62,7 @@ def oprf_key_activate(*, actor: Actor, key: OprfKey) -> OprfKey:
     key.status = KeyStatus.CURRENT
     key.activated_at = now
     key.save(update_fields=["status", "activated_at"])
+    USABLE_KEY_IDS.forget()
     audit_log(
         actor=actor,
         action="oprf_key.activated",
@@ -95,6 +96,7 @@ def oprf_key_retire(*, actor: Actor, key_id: str) -> OprfKey:
     key.status = KeyStatus.RETIRED
     key.retired_at = timezone.now()
     key.save(update_fields=["status", "retired_at"])
+    USABLE_KEY_IDS.forget()
     audit_log(actor=actor, action="oprf_key.retired", target=key, data={"key_id": key.key_id})
     return key
 

@@ -22,7 +22,7 @@ from apps.matching.reporting import report_submit, report_withdraw
 from apps.matching.visibility import may_see, participant_handle
 from apps.organisations.models import Organisation
 from apps.outcomes.models import Dispute, DisputeState
-from apps.outcomes.selectors import dispute_view, dispute_visible_to
+from apps.outcomes.selectors import UNDEFENDED_REPORT_IDS, dispute_view, dispute_visible_to
 from apps.routing.models import Event, Notification
 from apps.routing.services import deliver_notifications
 
@@ -176,6 +176,7 @@ def disputes_close_undefended() -> int:
         dispute.state = DisputeState.UNDEFENDED if standing else DisputeState.WITHDRAWN
         dispute.resolved_at = timezone.now()
         dispute.save(update_fields=["state", "resolved_at"])
+        UNDEFENDED_REPORT_IDS.forget()
         for organisation_id in (dispute.report.organisation_id, dispute.disputer_id):
             audit_log(actor=SYSTEM, action=f"dispute.{dispute.state}", organisation_id=organisation_id, target=dispute)
         _notify(_told_of_result(dispute, reporter_too=True), Event.DISPUTE_RESOLVED, dispute)

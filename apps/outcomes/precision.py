@@ -14,6 +14,7 @@ from typing import Any
 
 from django.conf import settings
 
+from apps.common.memo import Memo
 from apps.matching.models import MatchParticipant
 from apps.matching.visibility import may_see
 from apps.organisations.models import Organisation, OrganisationStatus
@@ -83,11 +84,21 @@ def precision_for(*, organisation: Organisation) -> dict[str, Any]:
     }
 
 
+# Screening shows it beside every visible counterpart: it is the same for every viewer, so it is
+# computed once for all sectors, again when a review is recorded, and at least every five minutes.
+SECTOR_PRECISION = Memo("outcomes-sector-precision", timeout=300)
+
+
 def sector_precision(*, sectors: set[str]) -> dict[str, float | None]:
     """Each sector's pooled precision, or None from fewer than the minimum of organisations with figures."""
-    members = list(Organisation.objects.filter(sector__in=sectors, status=OrganisationStatus.ACTIVE))
+    every = SECTOR_PRECISION.get(_sector_precision_all)
+    return {sector: every.get(sector) for sector in sectors}
+
+
+def _sector_precision_all() -> dict[str, float | None]:
+    members = list(Organisation.objects.filter(status=OrganisationStatus.ACTIVE))
     figures = source_figures(organisations=members)
-    pooled: dict[str, list[int]] = {sector: [0, 0, 0] for sector in sectors}  # organisations, matched, flagged
+    pooled: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])  # organisations, matched, flagged
     for member in members:
         if figures[member.pk].matched_reports:
             cell = pooled[member.sector]

@@ -12,6 +12,7 @@ from apps.common.actors import SYSTEM, Actor
 from apps.common.errors import ValidationFailed
 from apps.common.public_ids import public_id
 from apps.outcomes.models import OutcomeKind, Review
+from apps.outcomes.precision import SECTOR_PRECISION
 from apps.routing.models import Event, Notification
 from apps.routing.services import deliver_notifications
 
@@ -23,6 +24,7 @@ def reviews_open(*, seen: list[tuple[int, int]]) -> None:
         [Review(organisation_id=org_id, match_id=match_id, opened_at=now) for org_id, match_id in seen],
         ignore_conflicts=True,
     )
+    SECTOR_PRECISION.forget()  # a new matched report moves its sector's figure
 
 
 @transaction.atomic
@@ -59,6 +61,7 @@ def review_record(
     review.recorded_at = review.recorded_at or now
     review.updated_at = now
     review.save()
+    SECTOR_PRECISION.forget()
     audit_log(
         actor=actor,
         action="review.recorded",

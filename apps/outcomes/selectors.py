@@ -11,6 +11,7 @@ from typing import Any
 from django.db.models import QuerySet
 
 from apps.common.errors import NotFound
+from apps.common.memo import Memo
 from apps.common.public_ids import internal_id, public_id
 from apps.matching.selectors import match_with_participants, visible_counterparts
 from apps.matching.visibility import counterpart_view, may_see, participant_handle
@@ -133,9 +134,19 @@ def dispute_view(dispute: Dispute, viewer: Organisation) -> dict[str, Any]:
     return view
 
 
+# Few reports are ever left undefended: screening reads the dispute rows only for those.
+UNDEFENDED_REPORT_IDS = Memo("outcomes-undefended-report-ids", timeout=300)
+
+
 def undefended_report_ids_visible_to(*, organisation: Organisation, report_ids: list[int]) -> set[int]:
     """The reports among these that a dispute the organisation may know of left undefended."""
-    disputes = Dispute.objects.filter(report_id__in=report_ids, state=DisputeState.UNDEFENDED).select_related(
+    undefended = UNDEFENDED_REPORT_IDS.get(
+        lambda: set(Dispute.objects.filter(state=DisputeState.UNDEFENDED).values_list("report_id", flat=True))
+    )
+    candidates = undefended.intersection(report_ids)
+    if not candidates:
+        return set()
+    disputes = Dispute.objects.filter(report_id__in=candidates, state=DisputeState.UNDEFENDED).select_related(
         "report__organisation", "disputer_report__organisation"
     )
     return {dispute.report_id for dispute in disputes if dispute_visible_to(dispute, organisation)}
