@@ -2,7 +2,8 @@
 
 A memo is forgotten by the service that changes what it is computed from (at once, and again when
 that transaction commits, so no reader caches the state before it), and lapses after its timeout
-for changes no service announces.
+for changes no service announces. Deployed, the cache is Redis, shared by every process; the first
+run's in-process cache serves its one process.
 """
 
 from collections.abc import Callable

@@ -22,7 +22,7 @@ from apps.routing.models import (
     WebhookEndpoint,
 )
 from apps.routing.ssrf import webhook_target
-from apps.routing.tasks import enqueue_deliveries
+from apps.routing.tasks import deliveries_hand_over, enqueue_deliveries
 
 DEFAULT_CHANNELS = [Channel.EMAIL, Channel.WEBHOOK]
 
@@ -58,7 +58,7 @@ def deliver_notifications(notifications: list[Notification]) -> None:
     created = Delivery.objects.bulk_create(deliveries)
     ids = [delivery.pk for delivery in created]
     if ids:
-        transaction.on_commit(lambda: enqueue_deliveries(ids))
+        transaction.on_commit(lambda: deliveries_hand_over(ids))
 
 
 @transaction.atomic

@@ -24,6 +24,23 @@ def enqueue_deliveries(ids: list[int]) -> None:
     Delivery.objects.filter(pk__in=enqueued, status=DeliveryStatus.PENDING).update(enqueued_at=timezone.now())
 
 
+def deliveries_hand_over(ids: list[int]) -> None:
+    """Enqueue a request's deliveries: a batch that told many members goes to the broker as one message,
+    which a worker fans out, so the request publishes once however many deliveries it made."""
+    if len(ids) == 1:
+        enqueue_deliveries(ids)
+        return
+    try:
+        fan_out_deliveries.delay(ids)
+    except Exception as exc:  # as above: the sweeper enqueues them later
+        logger.warning("broker unavailable, %d deliveries left for the sweeper: %s", len(ids), exc)
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True, ignore_result=True)
+def fan_out_deliveries(ids: list[int]) -> None:
+    enqueue_deliveries(ids)
+
+
 @shared_task(acks_late=True, reject_on_worker_lost=True, ignore_result=True)
 def deliver(delivery_id: int) -> str | None:
     return delivery_attempt(delivery_id)
