@@ -121,6 +121,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "axes",
     "csp",
+    "corsheaders",
     "django_htmx",
     "apps.common",
     "apps.audit",
@@ -172,6 +173,22 @@ VIGIL_ROLE = env_str("VIGIL_ROLE", "hub", help="hub, or trustee for an evaluator
 if VIGIL_ROLE not in {"hub", "trustee"}:
     raise ImproperlyConfigured(f"VIGIL_ROLE must be hub or trustee, got {VIGIL_ROLE!r}")
 ROOT_URLCONF = "hub.trustee_urls" if VIGIL_ROLE == "trustee" else "hub.urls"
+# The portal's pages evaluate at a trustee straight from the member's browser, with the organisation's
+# API key there in the Authorization header: a trustee answers CORS for those pages' origins on its
+# evaluation endpoint alone, never with cookies, and for no origin unless one is named here.
+VIGIL_TRUSTEE_ALLOWED_ORIGINS = env_list(
+    "VIGIL_TRUSTEE_ALLOWED_ORIGINS",
+    "",
+    help="Trustee role: comma-separated portal origins (https://hub.example.org) whose pages may evaluate here.",
+)
+if VIGIL_ROLE == "trustee":
+    _before = MIDDLEWARE.index("apps.common.middleware.ApiGuardMiddleware")
+    MIDDLEWARE.insert(_before, "corsheaders.middleware.CorsMiddleware")
+CORS_ALLOWED_ORIGINS = VIGIL_TRUSTEE_ALLOWED_ORIGINS if VIGIL_ROLE == "trustee" else []
+CORS_URLS_REGEX = r"^/api/v1/oprf/evaluate$"
+CORS_ALLOW_METHODS = ["POST"]
+CORS_ALLOW_HEADERS = ["accept", "authorization", "content-type"]
+CORS_ALLOW_CREDENTIALS = False
 WSGI_APPLICATION = "hub.wsgi.application"
 
 TEMPLATES = [

@@ -14,6 +14,7 @@ from apps.common.actors import SYSTEM
 from apps.oprf.models import OprfKey
 from apps.oprf.services import oprf_key_add
 from apps.organisations.models import ApiKey, Organisation, Role
+from tests.consortium import consortium, trustees  # noqa: F401  (one trio of trustee processes for the session)
 from tests.factories import ApiKeyFactory, MembershipFactory, OrganisationFactory
 from tests.rfc_vectors import RFC_SECRET
 

@@ -1,9 +1,12 @@
 """Fixtures: three trustee processes over real HTTP, each with its own database, organisations, API keys
 and audit, holding 2-of-3 shares of the RFC 9497 key that the hub (the test's live server) split.
 
-Each trustee is `manage.py runserver` with VIGIL_ROLE=trustee on a free port, its database
-`<test database>_t<n>` and, when the suite runs on Redis, Redis database 8 + n of the same server.
-Test modules take them through their directory's conftest.
+Each trustee is `manage.py runserver` with VIGIL_ROLE=trustee on a free port and its database
+`<test database>_t<n>`, so suites run side by side on other databases never share one. It keeps its
+cache in memory and runs its tasks in-process rather than take a Redis database number another suite
+may be using. It admits the live hub's origin to its evaluation endpoint (VIGIL_TRUSTEE_ALLOWED_ORIGINS),
+as a trustee does for its consortium's portal, so chromium on the portal's pages reaches it directly.
+The three processes live for the whole session (tests/conftest.py); each test splits the key anew.
 """
 
 import json
@@ -16,7 +19,6 @@ from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 import psycopg2
@@ -44,6 +46,7 @@ class TrusteeProcess:
     name: str
     number: int
     database: str
+    portal_origin: str
     port: int = field(default_factory=_free_port)
     process: subprocess.Popen | None = None
     api_keys: dict[str, str] = field(default_factory=dict)  # organisation slug -> its API key here
@@ -61,11 +64,9 @@ class TrusteeProcess:
             "VIGIL_ROLE": "trustee",
             "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{self.database}",
             "VIGIL_KEY_ENCRYPTION_KEY": settings.KEY_ENCRYPTION_KEY,
+            "VIGIL_TRUSTEE_ALLOWED_ORIGINS": self.portal_origin,
         }
         env.pop("REDIS_URL", None)
-        if settings.REDIS_URL:
-            parts = urlsplit(settings.REDIS_URL)
-            env["REDIS_URL"] = urlunsplit(parts._replace(path=f"/{8 + self.number}"))
         return env
 
     def manage(self, *args: str) -> str:
@@ -115,11 +116,12 @@ def _admin(sql: str) -> None:
     admin.close()
 
 
-@pytest.fixture(scope="module")
-def trustees(django_db_blocker) -> Iterator[list[TrusteeProcess]]:
+@pytest.fixture(scope="session")
+def trustees(django_db_setup, django_db_blocker, live_server) -> Iterator[list[TrusteeProcess]]:
     with django_db_blocker.unblock():
         base = connection.settings_dict["NAME"]
-    processes = [TrusteeProcess(name, n, f"{base}_t{n}") for n, name in enumerate(["hub", "ngo", "regulator"], 1)]
+    names = ["hub", "ngo", "regulator"]
+    processes = [TrusteeProcess(name, n, f"{base}_t{n}", live_server.url) for n, name in enumerate(names, 1)]
 
     def prepare(trustee: TrusteeProcess) -> None:
         _admin(f'DROP DATABASE IF EXISTS "{trustee.database}"')

@@ -14,7 +14,6 @@ import pytest
 from playwright.sync_api import ConsoleMessage, Page
 
 from tests.accounts.conftest import PASSWORD
-from tests.consortium import consortium, trustees  # noqa: F401  (the trustee processes, for chromium)
 
 CHROMIUM = "/usr/bin/chromium"
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots"

@@ -166,3 +166,41 @@ def test_vigil_tokenize_prints_the_single_key_token(consortium, capsys) -> None:
         argv += ["--trustee-key", f"{name}={secret}"]
     assert cli.main([*argv, "tokenize", "--namespace", item["namespace"], item["input"]]) == 0
     assert capsys.readouterr().out == f"{item['input']}\t{item['token']}\n"
+
+
+def test_a_trustee_answers_cors_for_the_portal_origin_on_its_evaluation_endpoint_alone(trustees) -> None:
+    ngo = trustees[1]
+    evaluate = f"{ngo.url}/api/v1/oprf/evaluate"
+
+    def preflight(url: str, origin: str) -> httpx.Response:
+        return httpx.options(
+            url,
+            headers={
+                "Origin": origin,
+                "Access-Control-Request-Method": "POST",
+                "Access-Control-Request-Headers": "authorization,content-type",
+            },
+        )
+
+    admitted = preflight(evaluate, ngo.portal_origin)
+    assert admitted.headers["access-control-allow-origin"] == ngo.portal_origin
+    assert admitted.headers["access-control-allow-methods"] == "POST"
+    assert admitted.headers["access-control-allow-headers"] == "accept, authorization, content-type"
+    assert "access-control-allow-credentials" not in admitted.headers
+    # A refusal carries the header too, so the page can say why the trustee refused.
+    refusal = httpx.post(evaluate, json={}, headers={"Origin": ngo.portal_origin, "Authorization": "Bearer vgl_x"})
+    assert refusal.status_code == 401 and refusal.headers["access-control-allow-origin"] == ngo.portal_origin
+
+    for answer in (
+        preflight(evaluate, "http://elsewhere.example"),
+        httpx.post(evaluate, json={}, headers={"Origin": "http://elsewhere.example", "Authorization": "Bearer vgl_x"}),
+        preflight(f"{ngo.url}/api/v1/oprf/shares", ngo.portal_origin),
+    ):
+        assert not [name for name in answer.headers if name.startswith("access-control-")], answer.request.url
+
+
+def test_a_trustee_publishes_an_openapi_schema_of_its_own_endpoints(trustees) -> None:
+    schema = httpx.get(f"{trustees[0].url}/api/v1/schema/", headers={"Accept": "application/vnd.oai.openapi+json"})
+    assert schema.status_code == 200
+    assert schema.json()["info"]["title"] == "Vigil trustee API"
+    assert set(schema.json()["paths"]) == {"/api/v1/oprf/evaluate", "/api/v1/oprf/shares"}

@@ -62,6 +62,13 @@ def test_check_deploy_is_clean_in_production_mode() -> None:
     assert "no issues" in result.stdout
 
 
+def test_check_deploy_is_clean_for_a_trustee_admitting_its_portal_origin() -> None:
+    env = PRODUCTION_ENV | {"VIGIL_ROLE": "trustee", "VIGIL_TRUSTEE_ALLOWED_ORIGINS": "https://hub.example.org"}
+    result = _manage("check", "--deploy", "--fail-level", "WARNING", env=env)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+
 @pytest.mark.parametrize(
     "missing", ["SECRET_KEY", "VIGIL_KEY_ENCRYPTION_KEY", "VIGIL_AUDIT_MAC_KEY", "DATABASE_URL", "REDIS_URL"]
 )
