@@ -1,5 +1,7 @@
 """Reading OPRF keys and trustee shares; evaluators are built only for keys that may still be used."""
 
+from urllib.parse import urlsplit
+
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.views.decorators.debug import sensitive_variables
@@ -9,7 +11,7 @@ from vigil_client.threshold import Share
 from apps.common.errors import Conflict, NotFound, ValidationFailed
 from apps.common.memo import Memo
 from apps.oprf.crypto import secret_decrypt, share_key_id
-from apps.oprf.models import EvaluationUsage, KeyShare, KeyStatus, OprfKey
+from apps.oprf.models import EvaluationUsage, KeyShare, KeyStatus, OprfKey, Trustee
 from apps.organisations.models import Organisation
 
 USABLE_STATUSES = (KeyStatus.CURRENT, KeyStatus.PREVIOUS)
@@ -20,6 +22,31 @@ USABLE_KEY_IDS = Memo("oprf-usable-key-ids", timeout=300)
 def oprf_key_list_published() -> QuerySet[OprfKey]:
     """Keys members may see: everything but keys still pending activation."""
     return OprfKey.objects.exclude(status=KeyStatus.PENDING).prefetch_related("trustees").order_by("-created_at")
+
+
+def trustee_origins_in_use() -> list[str]:
+    """The origins (scheme://host[:port]) of the trustees of every key the hub still evaluates under,
+    so a page tokenising in the browser may reach them and nothing else."""
+    urls = Trustee.objects.filter(key__status__in=USABLE_STATUSES).values_list("url", flat=True).distinct()
+    return sorted({f"{parts.scheme}://{parts.netloc}".lower() for parts in map(urlsplit, urls)})
+
+
+def split_key_current() -> OprfKey | None:
+    """The current key when it is split among trustees (its trustees prefetched), else None."""
+    return (
+        OprfKey.objects.filter(status=KeyStatus.CURRENT, threshold__isnull=False)
+        .defer("secret_ciphertext")
+        .prefetch_related("trustees")
+        .first()
+    )
+
+
+def trustee_list_in_use() -> list[Trustee]:
+    """One entry per trustee name among the keys the hub still evaluates under, the current key's first."""
+    named: dict[str, Trustee] = {}
+    for trustee in Trustee.objects.filter(key__status__in=USABLE_STATUSES).order_by("key__status", "index"):
+        named.setdefault(trustee.name, trustee)
+    return list(named.values())
 
 
 def oprf_key_list_all() -> QuerySet[OprfKey]:

@@ -25,6 +25,7 @@ MEMBER_PAGES = (
     NavItem("Report wallets", "portal:report-new", frozenset({Scope.REPORT})),
     NavItem("Screen a wallet", "portal:screen", frozenset({Scope.SCREEN})),
     NavItem("Address record", "portal:record", frozenset({Scope.READ, Scope.REPORT, Scope.SCREEN})),
+    NavItem("Trustee keys", "portal:trustee-keys", frozenset({Scope.REPORT, Scope.SCREEN})),
     NavItem("Notifications", "portal:notifications", frozenset({Scope.READ, Scope.REPORT, Scope.SCREEN})),
     NavItem("Disclosures", "portal:disclosures", READ_OR_REPORT),
     NavItem("Statistics", "portal:statistics", READ_OR_REPORT),

@@ -33,6 +33,7 @@ urlpatterns = [
     path("reports/<pid:report_id>/withdraw", member.report_withdraw, "report-withdraw"),
     path("screen/", member.screen, "screen"),
     path("record/", member.address_record, "record"),
+    path("trustee-keys/", member.trustee_keys, "trustee-keys"),
     path("notifications/", member.notification_list, "notifications"),
     path("notifications/<pid:notification_id>/read", member.notification_mark, "notification-read", read=True),
     path("notifications/<pid:notification_id>/unread", member.notification_mark, "notification-unread", read=False),

@@ -136,7 +136,8 @@ function checkedKey(item) {
   return { keyId: item.key_id, publicKey, status: item.status, threshold, trustees };
 }
 
-async function answer(response) {
+/** The JSON of a good answer, else a HubError saying who (`name`) answered what. */
+async function answer(response, name = 'hub') {
   if (!response.ok) {
     let detail = '';
     try {
@@ -144,7 +145,7 @@ async function answer(response) {
     } catch {
       // A body that is not problem+json says nothing more than the status.
     }
-    throw new HubError(`hub answered ${response.status}${detail ? `: ${detail}` : ''}`, { status: response.status });
+    throw new HubError(`${name} answered ${response.status}${detail ? `: ${detail}` : ''}`, { status: response.status });
   }
   return response.json();
 }
@@ -199,12 +200,19 @@ export function hubClient({ baseUrl = '/api/v1', csrfToken = '', fetchImpl = glo
 export function trusteeClient(trustee, apiKey, { fetchImpl = globalThis.fetch.bind(globalThis) } = {}) {
   return {
     async evaluate(keyId, blinded) {
-      const reply = await fetchImpl(`${trustee.url.replace(/\/$/, '')}/api/v1/oprf/evaluate`, {
-        method: 'POST',
-        credentials: 'omit',
-        headers: { Accept: 'application/json', 'Content-Type': 'application/json', Authorization: `Bearer ${apiKey}` },
-        body: JSON.stringify({ key_id: keyId, blinded_elements: blinded.map(bytesToHex) }),
-      }).then(answer);
+      let response;
+      try {
+        response = await fetchImpl(`${trustee.url.replace(/\/$/, '')}/api/v1/oprf/evaluate`, {
+          method: 'POST',
+          credentials: 'omit',
+          headers: { Accept: 'application/json', 'Content-Type': 'application/json', Authorization: `Bearer ${apiKey}` },
+          body: JSON.stringify({ key_id: keyId, blinded_elements: blinded.map(bytesToHex) }),
+        });
+      } catch {
+        // A browser tells a page no more than this of a trustee that is down or refuses the page's origin.
+        throw new HubError(`trustee ${trustee.name} could not be reached (it is down, or does not admit this portal's origin)`);
+      }
+      const reply = await answer(response, `trustee ${trustee.name}`);
       const elements = reply.evaluated_elements;
       if (reply.key_id !== keyId || reply.share_index !== trustee.index || !Array.isArray(elements) || elements.length !== blinded.length) {
         throw new HubError(`trustee ${trustee.name}'s evaluation does not answer the request that was sent`);

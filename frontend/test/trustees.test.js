@@ -16,6 +16,8 @@ import {
   trusteeClient,
   verifyCommitments,
 } from '../src/oprf.js';
+import { pageHub } from '../src/pages/hub.js';
+import { trusteeKeyStore } from '../src/pages/trustee-keys.js';
 import { hex, readJson } from './helpers.js';
 
 const RFC = readJson('tests', 'vectors', 'rfc9497-ristretto255-sha512.json').modes.VOPRF;
@@ -117,5 +119,61 @@ describe('a key split 2-of-3', () => {
     assert.equal(requests[0].headers.Authorization, 'Bearer vgl_ngo');
     assert.equal(requests[0].credentials, 'omit');
     await assert.rejects(trusteeClient(KEY.trustees[1], 'vgl_ngo', { fetchImpl: reply(3) }).evaluate(KEY.keyId, blinded), /does not answer/);
+  });
+
+  test('a trustee that refuses or cannot be reached is named in the error', async () => {
+    const { blinded } = blindBatch([new Uint8Array([1])]);
+    const refusing = async () => new Response(JSON.stringify({ detail: 'Invalid API key.' }), { status: 401 });
+    const unreachable = async () => {
+      throw new TypeError('Failed to fetch');
+    };
+    await assert.rejects(trusteeClient(KEY.trustees[1], 'bad', { fetchImpl: refusing }).evaluate(KEY.keyId, blinded), /^HubError: trustee ngo answered 401: Invalid API key\.$/);
+    await assert.rejects(trusteeClient(KEY.trustees[2], 'vgl', { fetchImpl: unreachable }).evaluate(KEY.keyId, blinded), /trustee regulator could not be reached/);
+  });
+});
+
+describe("the portal's pages under a split key", () => {
+  /** Trustees answering over "HTTP" from their shares when the organisation's key is right; the hub must not be asked to evaluate. */
+  function trusteeFetch(asked) {
+    return async (url, init) => {
+      const share = SHARES.find((s) => url === `${s.url}/api/v1/oprf/evaluate`);
+      if (!share) throw new Error(`unexpected request to ${url}`);
+      asked.push(share.name);
+      if (init.headers.Authorization !== `Bearer key-at-${share.name}`) return new Response('{"detail": "Invalid API key."}', { status: 401 });
+      const body = JSON.parse(init.body);
+      const { evaluated, proof } = await honest(share)(body.key_id, body.blinded_elements.map(hex));
+      const reply = { key_id: body.key_id, evaluated_elements: evaluated.map(bytesToHex), proof: bytesToHex(proof), share_index: share.index };
+      return new Response(JSON.stringify(reply), { status: 200 });
+    };
+  }
+  const vector = PYTHON.tokens.find((entry) => entry.namespace === 'btc');
+
+  test('tokens are made at the trustees whose keys the page holds, read at each batch', async () => {
+    const asked = [];
+    let keys = {};
+    const hub = pageHub({ trusteeKeys: () => keys, fetchImpl: trusteeFetch(asked) });
+    keys = { ngo: 'key-at-ngo', regulator: 'key-at-regulator' };
+    assert.deepEqual(await hub.tokens(KEY, 'btc', [vector.input]), [vector.token]);
+    assert.deepEqual(asked.sort(), ['ngo', 'regulator']);
+  });
+
+  test('fewer than t trustees answering stops the page with each trustee named and why', async () => {
+    const hub = pageHub({ trusteeKeys: () => ({ hub: 'wrong', ngo: 'key-at-ngo' }), fetchImpl: trusteeFetch([]) });
+    const error = await hub.tokens(KEY, 'btc', [vector.input]).catch((e) => e);
+    assert.ok(error instanceof TrusteeQuorumError);
+    assert.deepEqual(error.failures, { hub: 'trustee hub answered 401: Invalid API key.', regulator: 'no API key for it' });
+  });
+
+  test("the keys are kept per organisation, blanks dropped, and forgotten on request", () => {
+    const items = new Map();
+    const storage = { getItem: (k) => items.get(k) ?? null, setItem: (k, v) => items.set(k, v), removeItem: (k) => items.delete(k) };
+    const alpha = trusteeKeyStore(storage, 'alpha');
+    alpha.set({ hub: 'k1', ngo: '', regulator: 'k3' });
+    assert.deepEqual(alpha.get(), { hub: 'k1', regulator: 'k3' });
+    assert.deepEqual(trusteeKeyStore(storage, 'beta').get(), {});
+    alpha.set({ hub: '' });
+    assert.equal(items.size, 0);
+    items.set('vigil-trustee-keys:alpha', 'not json');
+    assert.deepEqual(alpha.get(), {});
   });
 });

@@ -1,8 +1,9 @@
-"""Presentation filters: opaque ids and short tokens, never sequential row ids."""
+"""Presentation filters and tags: opaque ids and short tokens, never sequential row ids."""
 
 from django import template
 
 from apps.common.public_ids import public_id as make_public_id
+from apps.oprf.selectors import split_key_current
 from apps.organisations.models import Organisation
 from apps.records.selectors import record_exists
 
@@ -24,3 +25,9 @@ def short_token(token: str) -> str:
 def has_shared_record(organisation: Organisation) -> bool:
     """Whether the shared record exists, so the page's code need not ask for one that does not."""
     return record_exists(organisation=organisation)
+
+
+@register.inclusion_tag("portal/partials/split_key.html")
+def split_key_notice() -> dict[str, object]:
+    """On a page that tokenises: whether the current key is split, and among whom, to point at the trustee keys page."""
+    return {"split_key": split_key_current()}

@@ -13,6 +13,7 @@ from django.shortcuts import render
 
 from apps.common.actors import Actor
 from apps.common.errors import NotFound, PermissionRefused, VigilError
+from apps.oprf.selectors import trustee_origins_in_use
 from apps.organisations.context import actor_scopes, request_actor
 from apps.portal.access import membership_of
 from apps.portal.navigation import navigation_for
@@ -75,5 +76,20 @@ def http_errors(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse
             raise Http404(exc.detail) from None
         except PermissionRefused as exc:
             raise PermissionDenied(exc.detail) from None
+
+    return wrapped
+
+
+def reaches_trustees(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """A page that tokenises in the browser may also connect to the trustees of a split key, read per
+    request so a new split or re-shared set applies at once; with none, the policy stays the hub's."""
+
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        response = view(request, *args, **kwargs)
+        origins = trustee_origins_in_use() if response.status_code == 200 else []
+        if origins:
+            response._csp_update = {"connect-src": ["'self'", *origins]}  # type: ignore[attr-defined]
+        return response
 
     return wrapped

@@ -25,7 +25,7 @@ from apps.indicators.policy import policy_merge
 from apps.matching import disclosure, reporting
 from apps.matching import selectors as match_selectors
 from apps.matching.models import DisclosureStatus, MatchStatus
-from apps.oprf.selectors import evaluations_used_today
+from apps.oprf.selectors import evaluations_used_today, split_key_current, trustee_list_in_use
 from apps.oprf.services import daily_quota
 from apps.outcomes import disputes, reviews
 from apps.outcomes import selectors as outcome_selectors
@@ -38,7 +38,7 @@ from apps.portal.forms import (
     ReportCorrectionForm,
     ReviewOutcomeForm,
 )
-from apps.portal.views.common import actor, attempt, page, paginate, scopes
+from apps.portal.views.common import actor, attempt, page, paginate, reaches_trustees, scopes
 from apps.routing import selectors as routing_selectors
 from apps.routing import services as routing_services
 from apps.routing.models import Event
@@ -46,6 +46,7 @@ from apps.routing.models import Event
 READERS = roles_with(Scope.READ, Scope.REPORT)
 REPORTERS = roles_with(Scope.REPORT)
 INBOX = roles_with(Scope.READ, Scope.REPORT, Scope.SCREEN)
+TOKENISERS = roles_with(Scope.REPORT, Scope.SCREEN)
 MATCH_PAGE = 50
 RECENT_SIGHTINGS = 5
 
@@ -193,6 +194,7 @@ def disclosure_ask(request: HttpRequest, match_id: str) -> HttpResponse:
     return _match_page(request, match_id, ask_form=form)
 
 
+@reaches_trustees
 @member_required(roles=READERS)
 def report_list(request: HttpRequest) -> HttpResponse:
     organisation = actor(request).organisation
@@ -271,6 +273,7 @@ VOCABULARY = {
 }
 
 
+@reaches_trustees
 @member_required(roles=REPORTERS)
 def report_new(request: HttpRequest) -> HttpResponse:
     """The page tokenises in the browser and reports through the API; the hub renders only the choices."""
@@ -287,10 +290,19 @@ def report_new(request: HttpRequest) -> HttpResponse:
     )
 
 
+@reaches_trustees
 @member_required(roles=roles_with(Scope.SCREEN))
 def screen(request: HttpRequest) -> HttpResponse:
     return page(
         request, "portal/screen.html", {"namespaces": NAMESPACES, "sighting_visibilities": SIGHTING_VISIBILITIES}
+    )
+
+
+@member_required(roles=TOKENISERS)
+def trustee_keys(request: HttpRequest) -> HttpResponse:
+    """The organisation's API keys at the trustees of a split key are typed in here and kept by the browser alone."""
+    return page(
+        request, "portal/trustee_keys.html", {"split_key": split_key_current(), "trustees": trustee_list_in_use()}
     )
 
 

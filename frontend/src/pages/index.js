@@ -1,9 +1,10 @@
-/** Each page's script runs on the element that names it: `data-vigil-page="report|screen|matches|record|shared-record"`. */
+/** Each page's script runs on the element that names it: `data-vigil-page="report|screen|matches|record|shared-record|trustee-keys"`. */
 import { matchesPage } from './matches.js';
 import { recordPage } from './record-file.js';
 import { reportPage } from './report.js';
 import { screenPage } from './screen.js';
 import { sharedRecordPage } from './shared-record.js';
+import { trusteeKeysPage } from './trustee-keys.js';
 
 export const PAGES = Object.freeze({
   report: reportPage,
@@ -11,6 +12,7 @@ export const PAGES = Object.freeze({
   matches: matchesPage,
   record: recordPage,
   'shared-record': sharedRecordPage,
+  'trustee-keys': trusteeKeysPage,
 });
 
 export function activate(doc) {

@@ -6,6 +6,7 @@ import { openRecord } from '../record.js';
 import { withShared } from './shared-record.js';
 import { el, csrfOf, fill } from './dom.js';
 import { pageHub } from './hub.js';
+import { trusteeKeyStore } from './trustee-keys.js';
 import { PlanError, REPORT_BATCH, checkList, dropLines, fingerprint, parseField, runStore, submitReport } from './plan.js';
 
 const value = (root, name) => root.querySelector(`[data-field="${name}"]`);
@@ -41,7 +42,8 @@ export function reportPage(root) {
   const progress = root.querySelector('[data-progress]');
   const status = root.querySelector('[data-status]');
   const runs = runStore(globalThis.localStorage, organisation);
-  const hub = pageHub({ csrfToken: csrfOf(root) });
+  const keys = trusteeKeyStore(globalThis.sessionStorage, organisation);
+  const hub = pageHub({ csrfToken: csrfOf(root), trusteeKeys: () => keys.get() });
   let plan = null;
   let busy = false;
 

@@ -3,6 +3,7 @@ import { openRecord } from '../record.js';
 import { withShared } from './shared-record.js';
 import { el, csrfOf, fill } from './dom.js';
 import { pageHub } from './hub.js';
+import { trusteeKeyStore } from './trustee-keys.js';
 import { addressLines, screenAddresses } from './screening.js';
 
 const who = (counterpart) =>
@@ -32,7 +33,8 @@ export function screenPage(root) {
   const button = root.querySelector('[data-submit]');
   const status = root.querySelector('[data-status]');
   const results = root.querySelector('[data-results]');
-  const hub = pageHub({ csrfToken: csrfOf(root) });
+  const keys = trusteeKeyStore(globalThis.sessionStorage, organisation);
+  const hub = pageHub({ csrfToken: csrfOf(root), trusteeKeys: () => keys.get() });
   button.addEventListener('click', async () => {
     const addresses = addressLines(field('addresses').value);
     status.classList.remove('bad');

@@ -10,6 +10,7 @@ import { RecordCryptoError } from '../recordcrypto.js';
 import { retokenize } from '../retokenize.js';
 import { csrfOf, el, fill } from './dom.js';
 import { pageHub } from './hub.js';
+import { trusteeKeyStore } from './trustee-keys.js';
 
 export const TAMPERED = 'TAMPERED: this entry does not authenticate here';
 
@@ -127,7 +128,8 @@ export async function sharedRecordPage(root, doc = globalThis.document) {
       return;
     }
     root.querySelector('[data-shared-retokenize]')?.addEventListener('click', async () => {
-      const pages = pageHub({ csrfToken });
+      const keys = trusteeKeyStore(globalThis.sessionStorage, organisation);
+      const pages = pageHub({ csrfToken, trusteeKeys: () => keys.get() });
       const { retokenised, missing } = await retokenize({
         pages,
         records: hub,
