@@ -7,7 +7,8 @@
  *   Vigil.tokenize(namespace, addresses)   Promise of [{address, canonical, token} | {address, reason, error}]:
  *                                          blinded here, evaluated by the hub under its current key, the
  *                                          proof verified, unblinded here; throws Vigil.ProofError if the
- *                                          hub's proof fails. Options: {baseUrl, csrfToken, batchSize}.
+ *                                          hub's proof fails. Options: {baseUrl, csrfToken, batchSize,
+ *                                          trusteeKeys: {trustee name: API key} for a split key}.
  *   Vigil.openRecord(organisationSlug)     the browser's token → address record (IndexedDB), with
  *                                          exportDocument(), importText(text), wallets(), save(wallets)
  *   Vigil.dumpDocument(document)           the vigil-record file text, as `vigil record export` writes it
@@ -16,7 +17,7 @@
  * The CSRF token for the hub's POST comes from options.csrfToken, else <meta name="csrf-token">,
  * else Django's csrftoken cookie.
  *
- * Pages with a `data-vigil-page` element (report, screen, matches, record) are activated once the
+ * Pages with a `data-vigil-page` element (report, screen, matches, record, trustee keys) are activated once the
  * document is parsed: their modules are in src/pages/.
  */
 import { AddressError, NAMESPACES, REASONS, normalise } from './addresses.js';
