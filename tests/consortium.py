@@ -15,10 +15,11 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 import httpx
 import psycopg2
@@ -32,6 +33,7 @@ from vigil_client.tokens import Tokenizer
 from apps.oprf.models import OprfKey
 
 ROOT = Path(__file__).resolve().parents[1]
+T = TypeVar("T")
 VECTORS = json.loads((ROOT / "tests" / "vectors" / "address-tokens.json").read_text(encoding="utf-8"))
 
 
@@ -160,13 +162,15 @@ def _split_among(trustees: list[TrusteeProcess], key: OprfKey, out: Path) -> Non
     for trustee in trustees:
         args += ["--trustee", f"{trustee.name}={trustee.url}"]
     call_command("oprf_key", *args, stdout=open(os.devnull, "w"))  # noqa: SIM115
-    with ThreadPoolExecutor(max_workers=3) as pool:
-        list(
-            pool.map(
-                lambda t: t.manage("oprf_share", "import", str(out / f"{key.key_id}-{t.number}-{t.name}.share.json")),
-                trustees,
-            )
-        )
+    each_trustee(
+        trustees, lambda t: t.manage("oprf_share", "import", str(out / f"{key.key_id}-{t.number}-{t.name}.share.json"))
+    )
+
+
+def each_trustee(trustees: list[TrusteeProcess], step: Callable[[TrusteeProcess], T]) -> list[T]:
+    """A ceremony step at every trustee at once, as independent parties would take it; results in order."""
+    with ThreadPoolExecutor(max_workers=len(trustees)) as pool:
+        return list(pool.map(step, trustees))
 
 
 @pytest.fixture

@@ -1,4 +1,5 @@
-"""Key ceremony: split a hub key among trustees, import a share at a trustee, and re-share among a new set.
+"""Key ceremony: split a hub key among trustees, or generate one jointly that no party ever holds;
+import a share at a trustee, and re-share among a new set.
 
 Share documents travel between parties as JSON files; each carries one secret scalar and is meant
 to be read once by its trustee and destroyed. Every step writes an audit event where it runs.
@@ -23,6 +24,7 @@ from apps.oprf.selectors import key_share_get, key_share_secret
 
 SHARE_FORMAT = "vigil-oprf-share/1"
 SUB_SHARE_FORMAT = "vigil-oprf-sub-share/1"
+DEAL_FORMAT = "vigil-oprf-deal/1"
 
 
 @dataclass(frozen=True)
@@ -106,6 +108,52 @@ def oprf_key_split(
 
 
 @transaction.atomic
+def oprf_key_adopt(
+    *, actor: Actor, public_key: bytes, threshold_count: int, trustees: Sequence[TrusteeSpec]
+) -> OprfKey:
+    """Take on a key the trustees generated jointly: the hub stores its public key and trustee set only.
+
+    Refused unless the trustees' commitments interpolate to the public key; it stays pending until
+    rotated in, like any new key.
+    """
+    try:
+        voprf.deserialize_element(public_key)
+    except voprf.VoprfError:
+        raise ValidationFailed("The public key is not a valid ristretto255 element.") from None
+    key_id = key_id_for(public_key)
+    if OprfKey.objects.filter(key_id=key_id).exists():
+        raise Conflict(f"Key {key_id} is already stored.")
+    commitments = _spec_commitments(trustees)
+    _verify(public_key, commitments, threshold_count)
+    key = OprfKey.objects.create(
+        key_id=key_id, public_key=public_key, secret_ciphertext=None, threshold=threshold_count
+    )
+    _trustee_rows(key, sorted(trustees, key=lambda t: t.index or 0), dict(sorted(commitments.items())))
+    audit_log(
+        actor=actor,
+        action="oprf_key.adopted",
+        target=key,
+        data={"key_id": key_id, "threshold": threshold_count, "trustees": _specs_logged(trustees)},
+    )
+    return key
+
+
+def _spec_commitments(trustees: Sequence[TrusteeSpec]) -> dict[int, bytes]:
+    if any(trustee.index is None or trustee.commitment is None for trustee in trustees):
+        raise ValidationFailed("Each trustee needs its share index and commitment.")
+    commitments = {trustee.index: trustee.commitment for trustee in trustees}
+    if len(commitments) != len(trustees):
+        raise ValidationFailed("Share indexes must be distinct.")
+    return commitments  # type: ignore[return-value]
+
+
+def _specs_logged(trustees: Sequence[TrusteeSpec]) -> list[dict[str, Any]]:
+    return [
+        {"index": t.index, "name": t.name, "url": t.url, "commitment": (t.commitment or b"").hex()} for t in trustees
+    ]
+
+
+@transaction.atomic
 def oprf_key_trustees_set(
     *, actor: Actor, key_id: str, threshold_count: int, trustees: Sequence[TrusteeSpec]
 ) -> OprfKey:
@@ -113,11 +161,7 @@ def oprf_key_trustees_set(
     key = OprfKey.objects.select_for_update().filter(key_id=key_id, secret_ciphertext__isnull=True).first()
     if key is None:
         raise NotFound(f"No split OPRF key {key_id!r}.")
-    if any(trustee.index is None or trustee.commitment is None for trustee in trustees):
-        raise ValidationFailed("Each trustee needs its share index and commitment.")
-    commitments = {trustee.index: trustee.commitment for trustee in trustees}
-    if len(commitments) != len(trustees):
-        raise ValidationFailed("Share indexes must be distinct.")
+    commitments = _spec_commitments(trustees)
     _verify(bytes(key.public_key), commitments, threshold_count)
     key.threshold = threshold_count
     key.save(update_fields=["threshold"])
@@ -126,14 +170,7 @@ def oprf_key_trustees_set(
         actor=actor,
         action="oprf_key.trustees_set",
         target=key,
-        data={
-            "key_id": key_id,
-            "threshold": threshold_count,
-            "trustees": [
-                {"index": t.index, "name": t.name, "url": t.url, "commitment": (t.commitment or b"").hex()}
-                for t in trustees
-            ],
-        },
+        data={"key_id": key_id, "threshold": threshold_count, "trustees": _specs_logged(trustees)},
     )
     return key
 
@@ -290,15 +327,8 @@ def key_share_import_reshared(*, actor: Actor, documents: Sequence[dict[str, Any
     if sorted(document.get("from_index") for document in documents) != sorted(holders):
         raise ValidationFailed(f"Need exactly one sub-share from each holder {holders}.")
     index = _field(first, "index", int)
-    subs = [threshold.Share(index, _hex(document, "secret", voprf.SCALAR_SIZE)) for document in documents]
+    subs, committed = _checked_sub_shares(documents, index)
     try:
-        committed = [
-            [bytes.fromhex(element) for element in _field(document, "coefficient_commitments", list)]
-            for document in documents
-        ]
-        for sub, coefficients, document in zip(subs, committed, documents, strict=True):
-            if sub.commitment != threshold.feldman_commitment(coefficients, index):
-                raise ValidationFailed(f"The sub-share from trustee {document['from_index']} fails its commitments.")
         commitments = threshold.reshare_commitments(committed, count=_field(first, "count", int))
         share = threshold.reshare_combine(index, subs)
     except (voprf.VoprfError, RuntimeError, TypeError, ValueError) as error:
@@ -311,6 +341,96 @@ def key_share_import_reshared(*, actor: Actor, documents: Sequence[dict[str, Any
         share=share,
         commitments=commitments,
         action="oprf_share.reshare_imported",
+    )
+
+
+def key_share_deal(
+    *, actor: Actor, ceremony: str, index: int, threshold_count: int, count: int
+) -> list[dict[str, Any]]:
+    """This trustee's part in generating a key jointly: one document per trustee (itself included), each
+    to be sent to that trustee alone. The polynomial dealt is not kept; only the documents hold it."""
+    if not ceremony.strip():
+        raise ValidationFailed("Name the generation, so its documents are not mixed with another's.")
+    if not 1 <= index <= count:
+        raise ValidationFailed(f"This trustee's index must be between 1 and {count}.")
+    try:
+        sub_shares, committed = threshold.deal(threshold=threshold_count, count=count)
+    except ValueError as error:
+        raise ValidationFailed(str(error)) from None
+    audit_log(
+        actor=actor,
+        action="oprf_share.dealt",
+        data={"ceremony": ceremony, "index": index, "threshold": threshold_count, "count": count,
+              "coefficient_commitments": [element.hex() for element in committed]},
+    )  # fmt: skip
+    return [
+        {
+            "format": DEAL_FORMAT,
+            "ceremony": ceremony,
+            "from_index": index,
+            "threshold": threshold_count,
+            "count": count,
+            "index": sub.index,
+            "secret": sub.secret.hex(),
+            "coefficient_commitments": [element.hex() for element in committed],
+        }
+        for sub in sub_shares
+    ]
+
+
+def _checked_sub_shares(
+    documents: Sequence[dict[str, Any]], index: int
+) -> tuple[list[threshold.Share], list[list[bytes]]]:
+    """The sub-shares sent to trustee `index`, each checked against its sender's coefficient commitments."""
+    subs = [threshold.Share(index, _hex(document, "secret", voprf.SCALAR_SIZE)) for document in documents]
+    try:
+        committed = [
+            [bytes.fromhex(element) for element in _field(document, "coefficient_commitments", list)]
+            for document in documents
+        ]
+        for sub, coefficients, document in zip(subs, committed, documents, strict=True):
+            if sub.commitment != threshold.feldman_commitment(coefficients, index):
+                raise ValidationFailed(f"The sub-share from trustee {document['from_index']} fails its commitments.")
+    except (voprf.VoprfError, RuntimeError, TypeError, ValueError) as error:
+        raise ValidationFailed(f"The sub-shares do not combine: {error}") from None
+    return subs, committed
+
+
+@sensitive_variables()
+@transaction.atomic
+def key_share_import_generated(*, actor: Actor, documents: Sequence[dict[str, Any]]) -> KeyShare:
+    """A trustee's share of a jointly generated key: the sum of the sub-shares every trustee dealt it.
+
+    The key's public key and every trustee's commitment follow from the dealers' commitments; the hub
+    adopts the key only if the commitments all trustees report lie on one polynomial through it.
+    """
+    if not documents or any(document.get("format") != DEAL_FORMAT for document in documents):
+        raise ValidationFailed(f"Give every trustee's dealt document ({DEAL_FORMAT}).")
+    first = documents[0]
+    shape = ("ceremony", "threshold", "count", "index")
+    if any(any(document.get(field) != first.get(field) for field in shape) for document in documents):
+        raise ValidationFailed("The dealt documents are not from one generation for one trustee.")
+    count, threshold_count = _field(first, "count", int), _field(first, "threshold", int)
+    if sorted(document.get("from_index") for document in documents) != list(range(1, count + 1)):
+        raise ValidationFailed(f"Need exactly one dealt document from each of the {count} trustees.")
+    if any(len(document.get("coefficient_commitments") or []) != threshold_count for document in documents):
+        raise ValidationFailed(f"Each dealer must commit to a polynomial of degree {threshold_count - 1}.")
+    index = _field(first, "index", int)
+    subs, committed = _checked_sub_shares(documents, index)
+    try:
+        public_key = threshold.joint_public_key(committed)
+        commitments = threshold.reshare_commitments(committed, count=count)
+        share = threshold.reshare_combine(index, subs)
+    except (voprf.VoprfError, RuntimeError, ValueError) as error:
+        raise ValidationFailed(f"The dealt sub-shares do not combine: {error}") from None
+    return _store_share(
+        actor=actor,
+        key_id=key_id_for(public_key),
+        public_key=public_key,
+        threshold_count=threshold_count,
+        share=share,
+        commitments=commitments,
+        action="oprf_share.generated",
     )
 
 

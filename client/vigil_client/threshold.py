@@ -20,8 +20,10 @@ __all__ = [
     "Share",
     "combine",
     "commitment_of",
+    "deal",
     "feldman_commitment",
     "interpolate_commitments",
+    "joint_public_key",
     "lagrange_coefficients",
     "reshare",
     "reshare_combine",
@@ -156,11 +158,37 @@ def reshare(share: Share, *, holders: Sequence[int], threshold: int, count: int)
     if share.index not in holders:
         raise ValueError("the re-sharing share must be one of the holders")
     weight = lagrange_coefficients(list(holders))[share.index]
-    coefficients = _polynomial(weight * voprf.deserialize_scalar(share.secret) % voprf.ORDER, threshold)
+    return _deal(weight * voprf.deserialize_scalar(share.secret) % voprf.ORDER, threshold, count)
+
+
+def deal(*, threshold: int, count: int) -> tuple[list[Share], list[bytes]]:
+    """One trustee's part in generating a key no one ever holds (joint Feldman generation).
+
+    Each of the `count` trustees deals a polynomial with a random constant: sub-shares for trustees
+    1..count and commitments to its coefficients. Each trustee adds up the sub-shares it receives
+    (`reshare_combine`); the key is the sum of the constants, which no party sees, and its public
+    key the sum of their commitments (`joint_public_key`).
+    """
+    _check_shape(threshold, count)
+    return _deal(1 + secrets.randbelow(voprf.ORDER - 1), threshold, count)
+
+
+def _deal(constant: int, threshold: int, count: int) -> tuple[list[Share], list[bytes]]:
+    coefficients = _polynomial(constant, threshold)
     subs = [Share(x, voprf.serialize_scalar(_evaluate(coefficients, x))) for x in range(1, count + 1)]
     # A zero coefficient commits to the identity, which the base multiplication refuses to produce.
     committed = [commitment_of(voprf.serialize_scalar(c)) if c else _IDENTITY for c in coefficients]
     return subs, committed
+
+
+def joint_public_key(coefficient_commitments: Sequence[Sequence[bytes]]) -> bytes:
+    """The generated key's public key: the sum of every dealer's committed constant."""
+    total = _IDENTITY
+    for committed in coefficient_commitments:
+        total = rbcl.crypto_core_ristretto255_add(total, committed[0])
+    if total == _IDENTITY:
+        raise voprf.InvalidElementError("the generated key is zero; run the generation again")
+    return total
 
 
 def feldman_commitment(coefficient_commitments: Sequence[bytes], x: int) -> bytes:

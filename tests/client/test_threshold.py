@@ -8,8 +8,10 @@ from vigil_client.threshold import (
     CommitmentError,
     Share,
     combine,
+    deal,
     feldman_commitment,
     interpolate_commitments,
+    joint_public_key,
     lagrange_coefficients,
     reshare,
     reshare_combine,
@@ -130,3 +132,29 @@ def test_resharing_2_of_3_into_3_of_4_keeps_the_key_and_every_output() -> None:
     for trio in combinations(new, 3):
         assert evaluate_with(list(trio), blinded) == unhex(vector["EvaluationElement"])
     assert {share.secret for share in new}.isdisjoint({share.secret for share in SHARES})
+
+
+def test_a_key_generated_jointly_by_three_trustees_evaluates_as_the_single_key_no_one_held() -> None:
+    dealt = [deal(threshold=2, count=3) for _ in range(3)]  # each trustee deals; no one chooses the key
+    shares = [reshare_combine(index, [subs[index - 1] for subs, _ in dealt]) for index in range(1, 4)]
+    for subs, committed in dealt:
+        assert all(feldman_commitment(committed, sub.index) == sub.commitment for sub in subs)
+    public_key = joint_public_key([committed for _, committed in dealt])
+    commitments = reshare_commitments([committed for _, committed in dealt], count=3)
+    assert commitments == {share.index: share.commitment for share in shares}
+    verify_commitments(public_key, commitments, threshold=2)
+
+    # Only here, to check the arithmetic, is the key rebuilt: any two shares evaluate as it would.
+    key = voprf.serialize_scalar(rebuild(shares[:2]))
+    assert voprf.SingleKeyEvaluator(key).public_key == public_key
+    _, blinded = voprf.blind([b"bc1qw508d6qejxtdg4y5r3zarvary0c5xw7kv8f3t4", b"another address"])
+    single, _ = voprf.SingleKeyEvaluator(key).blind_evaluate_batch(blinded)
+    for pair in combinations(shares, 2):
+        assert evaluate_with(list(pair), blinded) == single
+
+
+def test_a_dealt_sub_share_off_its_dealers_commitments_is_caught() -> None:
+    subs, committed = deal(threshold=2, count=3)
+    other, _ = deal(threshold=2, count=3)
+    assert feldman_commitment(committed, 2) == subs[1].commitment
+    assert feldman_commitment(committed, 2) != other[1].commitment

@@ -9,13 +9,14 @@ from pathlib import Path
 import httpx
 import pytest
 from django.core.management import call_command
-from vigil_client import cli
+from vigil_client import cli, threshold, voprf
+from vigil_client.addresses import normalise, oprf_input
 from vigil_client.hub import Hub, KeyMismatchError
 from vigil_client.tokens import Tokenizer
 from vigil_client.trustees import TrusteeQuorumError
 
 from apps.oprf.models import OprfKey, Trustee
-from tests.consortium import VECTORS, TrusteeProcess
+from tests.consortium import VECTORS, TrusteeProcess, each_trustee
 
 pytestmark = [pytest.mark.postgres_only, pytest.mark.django_db(transaction=True)]
 
@@ -204,3 +205,47 @@ def test_a_trustee_publishes_an_openapi_schema_of_its_own_endpoints(trustees) ->
     assert schema.status_code == 200
     assert schema.json()["info"]["title"] == "Vigil trustee API"
     assert set(schema.json()["paths"]) == {"/api/v1/oprf/evaluate", "/api/v1/oprf/shares"}
+
+
+def test_a_key_the_trustees_generate_jointly_tokenises_as_the_key_no_one_ever_held(
+    trustees, live_server, world, tmp_path: Path
+) -> None:
+    each_trustee(
+        trustees,
+        lambda t: t.manage(
+            "oprf_share", "deal", "--ceremony", "jointly", "--index", str(t.number), "--threshold", "2",
+            "--trustees", "3", "--out-dir", str(tmp_path),
+        ),
+    )  # fmt: skip
+    dealt = {t.number: sorted(tmp_path.glob(f"jointly-from-*-to-{t.number}.deal.json")) for t in trustees}
+    shares = {  # added up here only to name the key the test compares with
+        index: threshold.reshare_combine(
+            index, [threshold.Share(index, bytes.fromhex(json.loads(f.read_text())["secret"])) for f in files]
+        )
+        for index, files in dealt.items()
+    }
+    printed = each_trustee(trustees, lambda t: t.manage("oprf_share", "import-generated", *map(str, dealt[t.number])))
+    public_keys = {output.split("public key ")[1].strip() for output in printed}
+    assert len(public_keys) == 1
+    specs = [
+        f"{t.number}:{t.name}={t.url}:{out.split('commitment ')[1].split()[0]}"
+        for t, out in zip(trustees, printed, strict=True)
+    ]
+    call_command("oprf_key", "adopt", "--public-key", public_keys.pop(), "--threshold", "2",
+                 *[a for spec in specs for a in ("--trustee", spec)])  # fmt: skip
+    call_command("oprf_key", "rotate")
+
+    weights = threshold.lagrange_coefficients([1, 2])
+    key = voprf.serialize_scalar(
+        sum(weights[j] * voprf.deserialize_scalar(shares[j].secret) for j in (1, 2)) % voprf.ORDER
+    )
+    items = VECTORS["tokens"][:6]
+    expected = [
+        voprf.token_from_output(
+            voprf.evaluate_direct(key, oprf_input(i["namespace"], normalise(i["namespace"], i["input"])))
+        )
+        for i in items
+    ]
+    keys = {t.name: t.api_keys["Alpha Bank"] for t in trustees if t.name != "hub"}
+    tokenizer = Tokenizer(Hub(live_server.url, world.secret_a, trustee_keys=keys))
+    assert [r.token for i in items for r in tokenizer.tokenize(i["namespace"], [i["input"]])] == expected

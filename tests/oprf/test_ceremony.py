@@ -195,3 +195,87 @@ def test_re_sharing_needs_t_holders_and_a_retired_share_is_erased(rfc_key: OprfK
         "oprf_share.reshared",
         "oprf_share.retired",
     ]
+
+
+def _deal_all(tmp_path: Path, *, count: int = 3, threshold_count: int = 2) -> dict[int, list[dict]]:
+    """Every trustee deals its part; returns the documents each trustee receives, by its index."""
+    for index in range(1, count + 1):
+        call_command(
+            "oprf_share", "deal", "--ceremony", "2026q4", "--index", str(index), "--threshold", str(threshold_count),
+            "--trustees", str(count), "--out-dir", str(tmp_path),
+        )  # fmt: skip
+    return {
+        index: [json.loads(path.read_text()) for path in sorted(tmp_path.glob(f"2026q4-from-*-to-{index}.deal.json"))]
+        for index in range(1, count + 1)
+    }
+
+
+def _generated_share(documents: list[dict]) -> threshold.Share:
+    """What a trustee adds up from its dealt documents (computed here only to check the arithmetic)."""
+    return threshold.reshare_combine(
+        documents[0]["index"], [threshold.Share(d["index"], bytes.fromhex(d["secret"])) for d in documents]
+    )
+
+
+def test_trustees_generate_a_key_jointly_that_no_document_or_event_holds_and_the_hub_adopts_it(
+    tmp_path: Path, capsys
+) -> None:
+    received = _deal_all(tmp_path)
+    assert all(stat.S_IMODE(path.stat().st_mode) == 0o600 for path in tmp_path.glob("*.deal.json"))
+    shares = {index: _generated_share(documents) for index, documents in received.items()}
+    capsys.readouterr()
+
+    files = sorted(tmp_path.glob("2026q4-from-*-to-2.deal.json"))
+    call_command("oprf_share", "import-generated", *map(str, files), "--delete")
+    printed = capsys.readouterr().out
+    public_key = bytes.fromhex(printed.split("public key ")[1].split()[0])
+    stored = KeyShare.objects.get()
+    assert (stored.index, bytes(stored.public_key)) == (2, public_key) and not any(path.exists() for path in files)
+    assert bytes(stored.commitment) == shares[2].commitment
+
+    weights = threshold.lagrange_coefficients([1, 3])  # the key exists only as t shares' combination
+    key = sum(weights[j] * voprf.deserialize_scalar(shares[j].secret) for j in (1, 3)) % voprf.ORDER
+    assert voprf.SingleKeyEvaluator(voprf.serialize_scalar(key)).public_key == public_key
+    dealt = [d for documents in received.values() for d in documents]
+    assert voprf.serialize_scalar(key).hex() not in json.dumps(dealt)
+
+    names = {1: "hub", 2: "ngo", 3: "regulator"}
+    specs = [f"{j}:{name}=http://127.0.0.1:900{j}:{shares[j].commitment.hex()}" for j, name in names.items()]
+    call_command("oprf_key", "adopt", "--public-key", public_key.hex(), "--threshold", "2", *_each("--trustee", specs))
+    adopted = OprfKey.objects.get(public_key=public_key)
+    assert adopted.status == "pending" and adopted.secret_ciphertext is None and adopted.threshold == 2
+    assert [bytes(t.commitment) for t in adopted.trustees.order_by("index")] == [
+        shares[j].commitment for j in (1, 2, 3)
+    ]
+    assert list(AuditEvent.objects.order_by("id").values_list("action", flat=True)) == [
+        *["oprf_share.dealt"] * 3, "oprf_share.generated", "oprf_key.adopted",
+    ]  # fmt: skip
+    assert not any(s.secret.hex() in json.dumps(e.data) for e in AuditEvent.objects.all() for s in shares.values())
+
+
+def test_a_dealt_sub_share_off_its_commitments_or_a_missing_dealer_is_refused(tmp_path: Path) -> None:
+    documents = _deal_all(tmp_path)[1]
+    with pytest.raises(ValidationFailed, match="one dealt document from each of the 3"):
+        ceremony.key_share_import_generated(actor=SYSTEM, documents=documents[:2])
+    forged = [{**documents[0], "secret": documents[1]["secret"]}, *documents[1:]]
+    with pytest.raises(ValidationFailed, match="from trustee 1 fails its commitments"):
+        ceremony.key_share_import_generated(actor=SYSTEM, documents=forged)
+    mixed = [{**documents[0], "ceremony": "another"}, *documents[1:]]
+    with pytest.raises(ValidationFailed, match="not from one generation"):
+        ceremony.key_share_import_generated(actor=SYSTEM, documents=mixed)
+    assert not KeyShare.objects.exists()
+
+
+def test_the_hub_adopts_a_generated_key_only_with_commitments_that_give_it(tmp_path: Path) -> None:
+    received = _deal_all(tmp_path)
+    shares = {index: _generated_share(documents) for index, documents in received.items()}
+    public_key = threshold.joint_public_key(
+        [[bytes.fromhex(c) for c in document["coefficient_commitments"]] for document in received[1]]
+    )
+    swapped = [
+        ceremony.TrusteeSpec(name, f"http://127.0.0.1:900{j}", j, shares[4 - j].commitment)
+        for j, name in ((1, "hub"), (2, "ngo"), (3, "regulator"))
+    ]
+    with pytest.raises(ValidationFailed, match="does not give key"):
+        ceremony.oprf_key_adopt(actor=SYSTEM, public_key=public_key, threshold_count=2, trustees=swapped)
+    assert not OprfKey.objects.exists()

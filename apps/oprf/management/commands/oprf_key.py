@@ -1,4 +1,5 @@
-"""Manage OPRF keys: generate, import, rotate, list, retire, ensure, and split one among trustees."""
+"""Manage OPRF keys: generate, import, rotate, list, retire, ensure, split one among trustees, or adopt one
+the trustees generated jointly."""
 
 import json
 import os
@@ -39,6 +40,12 @@ class Command(ServiceCommand):
             "--trustee", action="append", required=True, metavar="NAME=URL", help="One per trustee, in index order."
         )
         split.add_argument("--out-dir", required=True, type=Path, help="Where the share files are written (0600).")
+        adopt = sub.add_parser(
+            "adopt", help="Take on a key the trustees generated jointly: its public key and trustee set, pending."
+        )
+        adopt.add_argument("--public-key", required=True, help="As every trustee's import-generated printed it.")
+        adopt.add_argument("--threshold", type=int, required=True)
+        adopt.add_argument("--trustee", action="append", required=True, metavar="INDEX:NAME=URL:COMMITMENT")
         trustees = sub.add_parser("trustees", help="Publish a re-shared trustee set (checked against the key).")
         trustees.add_argument("key_id")
         trustees.add_argument("--threshold", type=int, required=True)
@@ -58,6 +65,17 @@ class Command(ServiceCommand):
                 actor=SYSTEM, key_id=options["key_id"], threshold_count=options["threshold"], trustees=specs
             )
             self.stdout.write(f"{key.key_id} {key.threshold}-of-{len(specs)}")
+            return
+        if action == "adopt":
+            try:
+                public_key = bytes.fromhex(options["public_key"])
+            except ValueError:
+                raise ValidationFailed("--public-key must be hex.") from None
+            specs = [_trustee_with_share(text) for text in options["trustee"]]
+            key = ceremony.oprf_key_adopt(
+                actor=SYSTEM, public_key=public_key, threshold_count=options["threshold"], trustees=specs
+            )
+            self.stdout.write(f"{key.key_id} {key.status}, {key.threshold}-of-{len(specs)} trustees")
             return
         if action == "generate":
             key = services.oprf_key_add(actor=SYSTEM, activate=options["activate"])

@@ -1,4 +1,5 @@
-"""A trustee's side of the key ceremony: import its share, re-share to a new trustee set, list, retire."""
+"""A trustee's side of the key ceremony: generate a key jointly or import a dealer's share, re-share to a
+new trustee set, list, retire."""
 
 import json
 import os
@@ -44,6 +45,19 @@ class Command(ServiceCommand):
         combine = sub.add_parser("import-reshared", help="Become a new trustee from every holder's sub-share file.")
         combine.add_argument("files", nargs="+", type=Path)
         combine.add_argument("--delete", action="store_true", help="Delete the sub-share files once stored.")
+        deal = sub.add_parser(
+            "deal", help="Deal this trustee's part of a key generated jointly, so no one ever holds it (one file each)."
+        )
+        deal.add_argument("--ceremony", required=True, help="A name for this generation, the same at every trustee.")
+        deal.add_argument("--index", type=int, required=True, help="This trustee's index, 1..n.")
+        deal.add_argument("--threshold", type=int, required=True, help="How many trustees must answer (t).")
+        deal.add_argument("--trustees", type=int, required=True, help="How many trustees take part (n).")
+        deal.add_argument("--out-dir", required=True, type=Path)
+        generated = sub.add_parser(
+            "import-generated", help="Take this trustee's share of a jointly generated key from every dealt file."
+        )
+        generated.add_argument("files", nargs="+", type=Path)
+        generated.add_argument("--delete", action="store_true", help="Delete the dealt files once stored.")
         sub.add_parser("list", help="List the shares this trustee holds.")
         retire = sub.add_parser("retire", help="Erase this trustee's share of a key.")
         retire.add_argument("key_id")
@@ -60,6 +74,9 @@ class Command(ServiceCommand):
         if action == "reshare":
             self._reshare(options)
             return
+        if action == "deal":
+            self._deal(options)
+            return
         if action == "retire":
             share = ceremony.key_share_retire(actor=SYSTEM, key_id=options["key_id"])
             self.stdout.write(f"{share.key_id} share {share.index} erased")
@@ -68,6 +85,8 @@ class Command(ServiceCommand):
         documents = [_read(path) for path in files]
         if action == "import":
             share = ceremony.key_share_import(actor=SYSTEM, document=documents[0])
+        elif action == "import-generated":
+            share = ceremony.key_share_import_generated(actor=SYSTEM, documents=documents)
         else:
             share = ceremony.key_share_import_reshared(actor=SYSTEM, documents=documents)
         if options["delete"]:
@@ -77,6 +96,25 @@ class Command(ServiceCommand):
             f"{share.key_id} share {share.index} stored, {share.threshold}-of-{len(share.commitments)}; "
             f"commitment {bytes(share.commitment).hex()}"
         )
+        if action == "import-generated":
+            # What the hub administrator needs to adopt the key: public values only.
+            self.stdout.write(f"public key {bytes(share.public_key).hex()}")
+
+    def _deal(self, options: dict[str, Any]) -> None:
+        out: Path = options["out_dir"]
+        out.mkdir(parents=True, exist_ok=True)
+        with transaction.atomic():
+            documents = ceremony.key_share_deal(
+                actor=SYSTEM,
+                ceremony=options["ceremony"],
+                index=options["index"],
+                threshold_count=options["threshold"],
+                count=options["trustees"],
+            )
+            for document in documents:
+                name = f"{document['ceremony']}-from-{document['from_index']}-to-{document['index']}.deal.json"
+                _write_private(out / name, document)
+                self.stdout.write(f"dealt to trustee {document['index']}: {out / name}")
 
     def _reshare(self, options: dict[str, Any]) -> None:
         try:
@@ -95,6 +133,11 @@ class Command(ServiceCommand):
             )
             for document in documents:
                 path = out / f"{document['key_id']}-from-{document['from_index']}-to-{document['index']}.sub.json"
-                with os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w") as file:
-                    json.dump(document, file, indent=2)
+                _write_private(path, document)
                 self.stdout.write(f"sub-share for new trustee {document['index']}: {path}")
+
+
+def _write_private(path: Path, document: dict[str, Any]) -> None:
+    """O_EXCL: never overwrite an earlier document; 0600: it holds a secret until its trustee imports it."""
+    with os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w") as file:
+        json.dump(document, file, indent=2)
