@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from django.conf import settings
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from apps.audit.services import audit_log
@@ -52,9 +53,14 @@ def matches_sync(*, actor: Actor, pairs: Iterable[TokenPair]) -> MatchChanges:
     # The token indexes lead with key_id: without it PostgreSQL scans the whole table.
     key_ids = {key_id for key_id, _ in pairs}
     active: dict[TokenPair, list[dict]] = defaultdict(list)
+    # Most tokens of a batch have one reporter and no match: nothing to do, so their rows stay in the
+    # database. Only tokens with another standing reporter or a match come back.
+    same_token = {"key_id": OuterRef("key_id"), "token": OuterRef("token")}
+    another_reporter = standing_reports().filter(**same_token).exclude(organisation_id=OuterRef("organisation_id"))
     for report in (
         standing_reports()
         .filter(key_id__in=key_ids, token__any=tokens)
+        .filter(Exists(another_reporter) | Exists(Match.objects.filter(**same_token)))
         .values("id", "organisation_id", "key_id", "token", "created_at", "active_since")
     ):
         pair = (report["key_id"], report["token"])
