@@ -38,6 +38,11 @@ SECTIONS = (
     Section("Sectors and their overlap", ("wallets-by-sector", "sector-overlap"), chart="overlap"),
     Section("Values received", ("values-received",)),
     Section("Matches", ("time-to-match",)),
+    Section(
+        "Outcomes and disputes",
+        ("outcomes", "disputes", "frozen-amounts"),
+        text="What participants recorded that their matches led to, and disputes of reports in a match.",
+    ),
     Section("Silent watch", ("silent-watch",)),
     Section("Screenings and sightings", ("screenings", "sightings")),
     Section("Disclosure requests", ("disclosures",)),
