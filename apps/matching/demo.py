@@ -1,20 +1,32 @@
 """Demo reports for a first run: wallets other demo members already reported, so a newcomer's first
-report in the portal makes a match.
+report in the portal makes a match; and a year of reports by the demo consortium's other members.
 
 The command acts as those members' client: it normalises and blinds each address here, asks the key
 service to evaluate only the blinded elements, checks the proof and unblinds — the `vigil report`
-path, run in one process. The addresses are public test vectors, not intelligence.
+path, run in one process. The addresses are public test vectors or synthetic, not intelligence.
 """
 
+import hashlib
+import random
+from collections import defaultdict
 from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
 
+from bip_utils import Base58Encoder, SegwitBech32Encoder
+from django.db import transaction
 from vigil_client import voprf
 from vigil_client.addresses import normalise, oprf_input
 
 from apps.common.actors import SYSTEM, Actor
+from apps.common.public_ids import internal_id
+from apps.indicators.models import Report
+from apps.matching.models import Match, MatchParticipant
 from apps.matching.reporting import report_submit
 from apps.oprf.services import oprf_evaluate, oprf_key_ensure
 from apps.organisations.models import Organisation
+from apps.routing.models import Event
+from apps.routing.services import channels_set
 
 
 @dataclass(frozen=True)
@@ -65,3 +77,124 @@ def demo_reports_load() -> list[DemoWallet]:
         ]
         report_submit(actor=actor, items=items, policy={"visibility": visibility})
     return DEMO_WALLETS
+
+
+# The consortium's year: wallets each reported by one to four members, first reported in one of the twelve
+# calendar months to date (what a release covers by default), more in recent ones as the hub grows, some
+# with the value the reporter saw.
+DEMO_CONSORTIUM_WALLETS = 1500
+HISTORY_MONTHS = 12
+CATEGORIES = ["osec_payment"] * 5 + ["csam_marketplace"] * 3 + ["sextortion"] * 3 + ["trafficking", "grooming"]
+NAMESPACES = ["btc"] * 5 + ["evm"] * 5 + ["trx"] * 3 + ["ltc", "doge", "sol"]
+VISIBILITIES = ["named", "anonymous", "anonymous", "anonymous", "silent"]
+# Base58check version bytes of a mainnet pay-to-public-key-hash address.
+_P2PKH_VERSION = {"btc": 0x00, "trx": 0x41, "ltc": 0x30, "doge": 0x1E}
+
+
+def synthetic_address(namespace: str, n: int) -> str:
+    """A well-formed mainnet address made from a hash of n: the same on every run, and nobody's known wallet."""
+    digest = hashlib.sha256(f"vigil-demo-wallet-{n}".encode()).digest()
+    if namespace == "evm":
+        return "0x" + digest[:20].hex()
+    if namespace == "sol":
+        return Base58Encoder.Encode(digest)
+    if namespace == "btc" and n % 2:
+        return SegwitBech32Encoder.Encode("bc", 0, digest[:20])
+    return Base58Encoder.CheckEncode(bytes([_P2PKH_VERSION[namespace]]) + digest[:20])
+
+
+@dataclass(frozen=True)
+class PlannedReport:
+    organisation: Organisation
+    wallet: DemoWallet
+    at: datetime
+    visibility: str
+    value: Decimal | None
+
+
+def _month_start(now: datetime, back: int) -> datetime:
+    year, month = divmod(now.year * 12 + now.month - 1 - back, 12)
+    return now.replace(year=year, month=month + 1, day=1, hour=0, minute=0, second=0, microsecond=0)
+
+
+def _history_plan(members: list[Organisation], wallets: int, now: datetime) -> list[PlannedReport]:
+    rng = random.Random(11)  # the same history on every run and machine
+    starts = [_month_start(now, back) for back in range(HISTORY_MONTHS - 1, -1, -1)]
+    ends = [*starts[1:], now]
+    weights = [6 + i for i in range(HISTORY_MONTHS)]
+    plan = []
+    for n in range(wallets):
+        namespace = rng.choice(NAMESPACES)
+        wallet = DemoWallet(namespace, synthetic_address(namespace, n), rng.choice(CATEGORIES))
+        month = rng.choices(range(HISTORY_MONTHS), weights)[0]
+        first = starts[month] + (ends[month] - starts[month]) * rng.random()
+        for i, organisation in enumerate(rng.sample(members, k=rng.choice([1, 1, 1, 2, 2, 3, 4]))):
+            at = min(first + timedelta(hours=i * rng.randrange(1, 600)), now - timedelta(minutes=5))
+            value = Decimal(rng.randrange(1, 50_000)) / 100 if rng.random() < 0.3 else None
+            plan.append(PlannedReport(organisation, wallet, at, rng.choice(VISIBILITIES), value))
+    return sorted(plan, key=lambda planned: planned.at)
+
+
+@transaction.atomic
+def demo_consortium_reports_load(*, members: list[Organisation], wallets: int, now: datetime) -> dict[int, datetime]:
+    """Have the consortium's members report a year of synthetic wallets, month by month, as their clients
+    would; returns when each report (by id) was made, for `demo_history_backdate`."""
+    plan = _history_plan(members, wallets, now)
+    tokens: dict[tuple[int, DemoWallet], tuple[str, str]] = {}
+    for organisation in members:
+        # Members without people read their notifications in the hub: nobody is e-mailed.
+        channels_set(actor=Actor(organisation=organisation), organisation=organisation,
+                     choices={event: [] for event in Event.values})  # fmt: skip
+        own = list(dict.fromkeys(p.wallet for p in plan if p.organisation == organisation))
+        if own:
+            tokens |= {(organisation.pk, w): t for w, t in zip(own, demo_tokens(Actor(organisation=organisation), own),
+                                                               strict=True)}  # fmt: skip
+    # One batch per member and month, in order, so each match forms as it would have.
+    batches: dict[tuple[str, int], list[PlannedReport]] = defaultdict(list)
+    for planned in plan:
+        batches[(f"{planned.at:%Y-%m}", planned.organisation.pk)].append(planned)
+    made: dict[int, datetime] = {}
+    for batch in batches.values():
+        organisation = batch[0].organisation
+        items = []
+        for planned in batch:
+            key_id, token = tokens[(organisation.pk, planned.wallet)]
+            items.append({
+                "token": token, "key_id": key_id, "namespace": planned.wallet.namespace,
+                "category": planned.wallet.category, "policy": {"visibility": planned.visibility},
+                **({"value_amount": planned.value, "value_currency": "USD"} if planned.value else {}),
+            })  # fmt: skip
+        result = report_submit(actor=Actor(organisation=organisation), items=items)
+        ids = [internal_id("report", report["id"]) for report in result.reports]
+        made |= {report_id: planned.at for report_id, planned in zip(ids, batch, strict=True)}
+    return made
+
+
+@transaction.atomic
+def demo_history_backdate(*, made: dict[int, datetime]) -> list[int]:
+    """Date each demo report, and the matches it joined, to when the plan says it was made.
+
+    Why: the demo is loaded in a moment, but statistics are about time — a monthly series needs reports
+    across months. Only the demo's own rows move, consistently (a participant joins when its report arrived,
+    a match forms when its second member reported); audit events and notifications keep when they were
+    written, since the audit chain is append-only. Returns the ids of the matches it dated.
+    """
+    reports = list(Report.objects.filter(pk__in=made))
+    for report in reports:
+        report.created_at = report.active_since = report.updated_at = made[report.pk]
+    Report.objects.bulk_update(reports, ["created_at", "active_since", "updated_at"], batch_size=500)
+    participants = list(MatchParticipant.objects.filter(report_id__in=made))
+    for participant in participants:
+        participant.joined_at = made[participant.report_id]
+    MatchParticipant.objects.bulk_update(participants, ["joined_at"], batch_size=500)
+    joined: dict[int, list[datetime]] = defaultdict(list)
+    for match_id, joined_at in MatchParticipant.objects.filter(
+        match_id__in={p.match_id for p in participants}
+    ).values_list("match_id", "joined_at"):
+        joined[match_id].append(joined_at)
+    matches = list(Match.objects.filter(pk__in=joined))
+    for match in matches:
+        times = sorted(joined[match.pk])
+        match.created_at, match.updated_at = times[1], times[-1]
+    Match.objects.bulk_update(matches, ["created_at", "updated_at"], batch_size=500)
+    return [match.pk for match in matches]

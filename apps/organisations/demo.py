@@ -1,4 +1,5 @@
-"""A small demo consortium for a first run: one bank, one exchange, one NGO and one police unit."""
+"""A demo consortium for a first run: a bank, an exchange, an NGO and a police unit with people who sign in,
+and more members without people, whose reports give the statistics enough organisations to publish."""
 
 from dataclasses import dataclass
 
@@ -20,6 +21,28 @@ DEMO_MEMBERS = [
     ("Coinharbor Exchange", Sector.EXCHANGE, "MT", "exchange-admin"),
     ("Safe Childhood Watch", Sector.NGO, "NL", "ngo-admin"),
     ("Online Child Exploitation Unit", Sector.LAW_ENFORCEMENT, "IE", "police-admin"),
+]
+
+# Members without people: enough per sector and jurisdiction that statistics cells reach k organisations.
+DEMO_CONSORTIUM = [
+    ("Harbourline Bank", Sector.BANK, "GB"),
+    ("Eastmere Savings Bank", Sector.BANK, "GB"),
+    ("Rheinfeld Handelsbank", Sector.BANK, "DE"),
+    ("Kestrel Federal Bank", Sector.BANK, "US"),
+    ("Pinecrest Credit Union", Sector.BANK, "US"),
+    ("Ledgerline Exchange", Sector.EXCHANGE, "GB"),
+    ("Northgate Digital Assets", Sector.EXCHANGE, "GB"),
+    ("Meltemi Crypto Exchange", Sector.EXCHANGE, "MT"),
+    ("Coastal Coin Exchange", Sector.EXCHANGE, "US"),
+    ("Summit Digital Exchange", Sector.EXCHANGE, "US"),
+    ("Metropolitan Cyber Crime Unit", Sector.LAW_ENFORCEMENT, "GB"),
+    ("Border Financial Crime Unit", Sector.LAW_ENFORCEMENT, "GB"),
+    ("Federal Child Exploitation Task Force", Sector.LAW_ENFORCEMENT, "US"),
+    ("State Internet Crimes Unit", Sector.LAW_ENFORCEMENT, "US"),
+    ("Regional Police Cyber Team", Sector.LAW_ENFORCEMENT, "NL"),
+    ("Guardian Light Trust", Sector.NGO, "GB"),
+    ("Childsafe Online Foundation", Sector.NGO, "US"),
+    ("Paylark Payments", Sector.PAYMENT_PROVIDER, "SG"),
 ]
 
 
@@ -89,3 +112,16 @@ def demo_load() -> list[DemoCredential]:
         organisation_label = membership.organisation.slug if membership is not None else "(hub administrator)"
         created.append(DemoCredential(organisation_label, user.get_username(), "", "", *_demo_authenticator(user)))
     return created
+
+
+@transaction.atomic
+def demo_consortium_members_load() -> list[Organisation]:
+    """Create the members without people, unless they were created before; returns those created."""
+    if Organisation.objects.filter(name__in=[name for name, *_ in DEMO_CONSORTIUM]).exists():
+        return []
+    return [
+        organisation_create(
+            actor=SYSTEM, name=name, sector=sector, jurisdiction=jurisdiction, contact_name=f"{name} duty desk"
+        )
+        for name, sector, jurisdiction in DEMO_CONSORTIUM
+    ]
