@@ -1,20 +1,18 @@
-"""The statistics page in chromium: its server-drawn SVG plots render under the content security policy."""
+"""The statistics page and the transparency report of the demo consortium in chromium: their server-drawn SVG
+plots render under the content security policy (and are the README's pictures)."""
 
 import shutil
+from io import StringIO
 from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
 from django.test import Client
 from playwright.sync_api import Page, expect
 
-from apps.common.actors import SYSTEM
-from apps.organisations.models import Role
-from apps.statistics.services import release_create
 from tests.browser.conftest import screenshot
-from tests.factories import MembershipFactory
-from tests.portal.conftest import give_second_factor
-from tests.statistics.conftest import PERIOD, consortium_seed
 
 pytestmark = pytest.mark.django_db(transaction=True)
 DOCS = Path(settings.BASE_DIR) / "docs" / "screenshots"
@@ -25,15 +23,8 @@ def test_the_statistics_page_draws_its_plots_with_no_console_or_csp_error(
     page: Page,
     console_errors: list[str],
 ) -> None:
-    consortium = consortium_seed()
-    release_create(actor=SYSTEM, period=PERIOD, k=5)
-    analyst = MembershipFactory(organisation=consortium.members[0], role=Role.ANALYST, user__username="ana").user
-    give_second_factor(analyst)
-    client = Client()
-    client.force_login(analyst)
-    cookie = client.cookies[settings.SESSION_COOKIE_NAME].value
-    page.context.add_cookies([{"name": settings.SESSION_COOKIE_NAME, "value": cookie, "url": live_server.url}])
-
+    call_command("load_demo", stdout=StringIO())
+    sign_in_as(page, live_server, "bank-analyst")
     page.goto(f"{live_server.url}/statistics/")
     for plot in ("months", "categories", "overlap"):
         svg = page.locator(f"#plot-{plot} svg")
@@ -45,3 +36,18 @@ def test_the_statistics_page_draws_its_plots_with_no_console_or_csp_error(
     assert console_errors == []
     DOCS.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(screenshot(page, "statistics"), DOCS / "statistics.png")
+
+    sign_in_as(page, live_server, "hub-admin")
+    page.goto(f"{live_server.url}/hub/transparency/")
+    expect(page.locator(".report svg")).to_have_count(3)
+    expect(page.get_by_role("link", name="Download PDF")).to_be_visible()
+    assert console_errors == []
+    shutil.copyfile(screenshot(page, "transparency"), DOCS / "transparency.png")
+
+
+def sign_in_as(page: Page, live_server, username: str) -> None:
+    """A demo person's session (they have an authenticator already), handed to the browser."""
+    client = Client()
+    client.force_login(get_user_model().objects.get(username=username))
+    cookie = client.cookies[settings.SESSION_COOKIE_NAME].value
+    page.context.add_cookies([{"name": settings.SESSION_COOKIE_NAME, "value": cookie, "url": live_server.url}])
