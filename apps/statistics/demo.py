@@ -73,12 +73,14 @@ def _reviews_record(rng: random.Random, match_ids: list[int], now: datetime) -> 
             reason="The wallet belongs to a payment processor's pooled account." if outcome == "false_positive" else "",
         )  # fmt: skip
         recorded += 1
-    dated = list(Review.objects.filter(match_id__in=match_ids))
-    for review in dated:
-        review.opened_at = told.get((review.match_id, review.organisation_id), review.opened_at)
-        if review.recorded_at is not None:
-            review.recorded_at = review.updated_at = min(review.opened_at + timedelta(hours=rng.randrange(2, 500)), now)
-    Review.objects.bulk_update(dated, ["opened_at", "recorded_at", "updated_at"], batch_size=500)
+    for pk, match_id, organisation_id, recorded_at in Review.objects.filter(match_id__in=match_ids).values_list(
+        "pk", "match_id", "organisation_id", "recorded_at"
+    ):
+        opened = told[(match_id, organisation_id)]
+        dates = {"opened_at": opened}
+        if recorded_at is not None:
+            dates["recorded_at"] = dates["updated_at"] = min(opened + timedelta(hours=rng.randrange(2, 500)), now)
+        Review.objects.filter(pk=pk).update(**dates)
     return recorded
 
 
