@@ -82,7 +82,7 @@ def demo_reports_load() -> list[DemoWallet]:
 # The consortium's year: wallets each reported by one to four members, first reported in one of the twelve
 # calendar months to date (what a release covers by default), more in recent ones as the hub grows, some
 # with the value the reporter saw.
-DEMO_CONSORTIUM_WALLETS = 1500
+DEMO_CONSORTIUM_WALLETS = 1000
 HISTORY_MONTHS = 12
 CATEGORIES = ["osec_payment"] * 5 + ["csam_marketplace"] * 3 + ["sextortion"] * 3 + ["trafficking", "grooming"]
 NAMESPACES = ["btc"] * 5 + ["evm"] * 5 + ["trx"] * 3 + ["ltc", "doge", "sol"]

@@ -16,7 +16,7 @@ pytestmark = pytest.mark.django_db
 
 def load_demo() -> str:
     out = StringIO()
-    call_command("load_demo", "--wallets", "20", stdout=out)  # the consortium's size does not matter here
+    call_command("load_demo", "--wallets", "0", stdout=out)  # the consortium's size does not matter here
     return out.getvalue()
 
 
