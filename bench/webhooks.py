@@ -164,6 +164,17 @@ def redis_server() -> Iterator[str]:
             process.wait()
 
 
+def _match_pk(public: object) -> int | None:
+    """The match row behind the payload's public id (the hub never sends its row ids)."""
+    from apps.common.errors import NotFound
+    from apps.common.public_ids import internal_id
+
+    try:
+        return internal_id("match", public)  # type: ignore[arg-type]
+    except NotFound:
+        return None
+
+
 @contextmanager
 def receiving() -> Iterator[Receiver]:
     """A threaded local receiver that verifies every POST as the README's example does."""
@@ -183,7 +194,7 @@ def receiving() -> Iterator[Receiver]:
                     Arrival(
                         webhook_id=headers.get("webhook-id", ""),
                         event=(event or {}).get("type", ""),
-                        match_id=data.get("id"),
+                        match_id=_match_pk(data.get("id")),
                         verified=event is not None,
                         body=body,
                         at=at,
