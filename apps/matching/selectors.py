@@ -242,10 +242,15 @@ def _screened_rows_postgresql(pairs: list[TokenPair]) -> list[tuple[Any, ...]]:
     with connection.cursor() as cursor:
         cursor.execute(_SCREEN_SQL, params)
         rows = cursor.fetchall()
-    # Django has psycopg2 hand JSON over as text.
-    return [
-        tuple(json.loads(value) if index in _JSON_COLUMNS else value for index, value in enumerate(row)) for row in rows
-    ]
+    # Django has psycopg2 hand JSON over as text; most rows carry the same few audiences, decoded once.
+    decoded: dict[str, Any] = {}
+
+    def loads(text: str) -> Any:
+        if text not in decoded:
+            decoded[text] = json.loads(text)
+        return decoded[text]
+
+    return [tuple(loads(value) if index in _JSON_COLUMNS else value for index, value in enumerate(row)) for row in rows]
 
 
 def screen_lookup(*, organisation: Organisation, pairs: Iterable[TokenPair]) -> list[ScreenResult]:

@@ -9,6 +9,7 @@ from vigil_client.contract import SCREEN_BATCH_MAX, SIGHTING_VISIBILITIES
 
 from apps.common.api import validated
 from apps.common.throttles import OrganisationRateThrottle
+from apps.indicators.services import TOKEN_PATTERN
 from apps.matching import selectors, services
 from apps.organisations.models import Scope
 
@@ -54,6 +55,24 @@ class MatchDetailApi(APIView):
         return Response(selectors.match_get_visible_to(organisation=request.actor.organisation, match_id=match_id))
 
 
+HEX_64_DETAIL = "must be 64 lowercase hex"
+
+
+class TokenListField(serializers.ListField):
+    """Tokens checked by one pattern each, with the errors a child field would give: running a child
+    field over each item was a fifth of a 1,000-token screening."""
+
+    def run_child_validation(self, data: list) -> list[str]:
+        errors = {
+            index: [HEX_64_DETAIL]
+            for index, item in enumerate(data)
+            if not (isinstance(item, str) and TOKEN_PATTERN.fullmatch(item))
+        }
+        if errors:
+            raise serializers.ValidationError(errors)
+        return list(data)
+
+
 class ScreenApi(APIView):
     required_scopes = {Scope.SCREEN}
     throttle_classes = [OrganisationRateThrottle]
@@ -64,8 +83,8 @@ class ScreenApi(APIView):
             ref_name = "ScreenRequest"
 
         key_id = serializers.CharField(max_length=16)
-        tokens = serializers.ListField(
-            child=serializers.RegexField(r"^[0-9a-f]{64}$", error_messages={"invalid": "must be 64 lowercase hex"}),
+        tokens = TokenListField(
+            child=serializers.RegexField(r"^[0-9a-f]{64}$", error_messages={"invalid": HEX_64_DETAIL}),
             min_length=1,
             max_length=MAX_SCREEN,
         )
