@@ -128,14 +128,7 @@ def oprf_key_adopt(
     key = OprfKey.objects.create(
         key_id=key_id, public_key=public_key, secret_ciphertext=None, threshold=threshold_count
     )
-    _trustee_rows(key, sorted(trustees, key=lambda t: t.index or 0), dict(sorted(commitments.items())))
-    audit_log(
-        actor=actor,
-        action="oprf_key.adopted",
-        target=key,
-        data={"key_id": key_id, "threshold": threshold_count, "trustees": _specs_logged(trustees)},
-    )
-    return key
+    return _trustees_published(actor=actor, key=key, action="oprf_key.adopted", trustees=trustees)
 
 
 def _spec_commitments(trustees: Sequence[TrusteeSpec]) -> dict[int, bytes]:
@@ -147,10 +140,19 @@ def _spec_commitments(trustees: Sequence[TrusteeSpec]) -> dict[int, bytes]:
     return commitments  # type: ignore[return-value]
 
 
-def _specs_logged(trustees: Sequence[TrusteeSpec]) -> list[dict[str, Any]]:
-    return [
+def _trustees_published(*, actor: Actor, key: OprfKey, action: str, trustees: Sequence[TrusteeSpec]) -> OprfKey:
+    ordered = sorted(trustees, key=lambda t: t.index or 0)
+    _trustee_rows(key, ordered, {t.index: t.commitment for t in ordered})  # type: ignore[misc]
+    logged = [
         {"index": t.index, "name": t.name, "url": t.url, "commitment": (t.commitment or b"").hex()} for t in trustees
     ]
+    audit_log(
+        actor=actor,
+        action=action,
+        target=key,
+        data={"key_id": key.key_id, "threshold": key.threshold, "trustees": logged},
+    )
+    return key
 
 
 @transaction.atomic
@@ -165,14 +167,7 @@ def oprf_key_trustees_set(
     _verify(bytes(key.public_key), commitments, threshold_count)
     key.threshold = threshold_count
     key.save(update_fields=["threshold"])
-    _trustee_rows(key, sorted(trustees, key=lambda t: t.index or 0), dict(sorted(commitments.items())))
-    audit_log(
-        actor=actor,
-        action="oprf_key.trustees_set",
-        target=key,
-        data={"key_id": key_id, "threshold": threshold_count, "trustees": _specs_logged(trustees)},
-    )
-    return key
+    return _trustees_published(actor=actor, key=key, action="oprf_key.trustees_set", trustees=trustees)
 
 
 def _verify(public_key: bytes, commitments: dict[int, bytes], threshold_count: int) -> None:
