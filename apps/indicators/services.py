@@ -12,7 +12,7 @@ from apps.common.actors import Actor
 from apps.common.errors import ValidationFailed
 from apps.indicators.models import Category, Confidence, Report, ReportStatus
 from apps.indicators.policy import HUB_DEFAULTS, POLICY_FIELDS, policy_clean, policy_merge, referenced_slugs
-from apps.indicators.upsert import reports_upsert
+from apps.indicators.upsert import reports_insert, reports_upsert
 from apps.oprf.selectors import usable_key_ids
 from apps.organisations.models import Organisation, OrganisationStatus
 
@@ -110,7 +110,11 @@ def reports_store(
     existing = set(before)
     update_fields = [*_ITEM_FIELDS, *POLICY_FIELDS, "status", "updated_at", "ended_at"]
     if connection.vendor == "postgresql":
-        ids = reports_upsert(organisation_id=organisation.pk, rows=rows, update_fields=update_fields, now=now)
+        fresh = [row for row in rows if (row["key_id"], row["token"]) not in existing]
+        again = [row for row in rows if (row["key_id"], row["token"]) in existing]
+        ids = reports_insert(organisation_id=organisation.pk, rows=fresh, now=now) if fresh else {}
+        if again:
+            ids |= reports_upsert(organisation_id=organisation.pk, rows=again, update_fields=update_fields, now=now)
         return ids, existing
     Report.objects.bulk_create(
         [
