@@ -64,12 +64,22 @@ def reports_insert(*, organisation_id: int, rows: list[dict[str, Any]], now: dat
             "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)", [table, len(rows)]
         )
         ids = [pk for (pk,) in cursor.fetchall()]
-        text = io.StringIO()
-        for pk, values in zip(ids, zip(*_arrays(organisation_id, rows, now), strict=True), strict=True):
-            text.write(",".join([str(pk), *map(_csv, values)]) + "\n")
-        text.seek(0)
+        columns_text = [map(str, ids), *(_csv_column(values) for values in _arrays(organisation_id, rows, now))]
+        text = io.StringIO("".join(",".join(line) + "\n" for line in zip(*columns_text, strict=True)))
         cursor.cursor.copy_expert(f"COPY {table} (id, {columns}) FROM STDIN WITH (FORMAT csv, NULL '\\N')", text)
     return {(row["key_id"], row["token"]): pk for pk, row in zip(ids, rows, strict=True)}
+
+
+def _csv_column(values: list[Any]) -> list[str]:
+    """A column's values as CSV fields; most columns repeat a few values, each encoded once."""
+    encoded: dict[Any, str] = {}
+    fields = []
+    for value in values:
+        field = encoded.get(value)
+        if field is None:
+            field = encoded[value] = _csv(value)
+        fields.append(field)
+    return fields
 
 
 def _csv(value: Any) -> str:
