@@ -4,66 +4,19 @@ import os
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
-from dataclasses import dataclass
 from functools import partial
 from itertools import chain, islice
 from multiprocessing import get_context
 from typing import Any, TypeVar
 
-from vigil_client import threshold, voprf
-from vigil_client.addresses import AddressError, normalise, oprf_input
 from vigil_client.contract import EVALUATE_BATCH_MAX
+from vigil_client.crunch import TokenResult, finish, finish_combined, prepare
 from vigil_client.hub import Hub, PublishedKey
 from vigil_client.trustees import Consortium
 
 DEFAULT_BATCH = 5_000
 MAX_BATCH = EVALUATE_BATCH_MAX
 T = TypeVar("T")
-
-
-@dataclass(frozen=True)
-class TokenResult:
-    address: str  # as the member gave it
-    canonical: str | None = None
-    token: str | None = None
-    error: str | None = None
-
-
-def _prepare(namespace: str, addresses: list[str]) -> tuple[list[TokenResult], list[int], list[bytes], list, list]:
-    """Normalise and blind a chunk: (results so far, indexes of valid ones, inputs, blinds, blinded)."""
-    results: list[TokenResult] = []
-    valid: list[int] = []
-    for address in addresses:
-        try:
-            canonical = normalise(namespace, address)
-        except AddressError as exc:
-            results.append(TokenResult(address, error=str(exc)))
-            continue
-        valid.append(len(results))
-        results.append(TokenResult(address, canonical=canonical))
-    inputs = [oprf_input(namespace, results[index].canonical or "") for index in valid]
-    blinds, blinded = voprf.blind(inputs) if inputs else ([], [])
-    return results, valid, inputs, blinds, blinded
-
-
-def _finish(
-    inputs: list[bytes],
-    blinds: list[bytes],
-    evaluated: list[bytes],
-    proof: bytes,
-    public_key: bytes,
-    blinded: list[bytes],
-) -> list[str]:
-    """Verify the hub's proof, unblind and finalise; raises voprf.ProofError on a bad proof."""
-    outputs = voprf.finalize(inputs, blinds, evaluated, proof=proof, public_key=public_key, blinded_elements=blinded)
-    return [voprf.token_from_output(output) for output in outputs]
-
-
-def _finish_combined(inputs: list[bytes], blinds: list[bytes], partials: dict[int, list[bytes]]) -> list[str]:
-    """Combine t trustees' partial evaluations, each proof already verified (Consortium), unblind and finalise."""
-    # The Finalize hash is the same in both modes; what VOPRF adds, the proof, was checked per share.
-    evaluated = threshold.combine(partials)
-    return [voprf.token_from_output(output) for output in voprf.finalize_oprf(inputs, blinds, evaluated)]
 
 
 def _run(pool: Executor | None, function: Callable[..., T], *args: Any) -> T:
@@ -106,15 +59,15 @@ class Tokenizer:
         return [result.token for result in results if result.token is not None]
 
     def _batch(self, namespace: str, addresses: list[str], pool: Executor | None) -> list[TokenResult]:
-        results, valid, inputs, blinds, blinded = _run(pool, _prepare, namespace, addresses)
+        results, valid, inputs, blinds, blinded = _run(pool, prepare, namespace, addresses)
         if not valid:
             return results
         if self.consortium is not None:
             partials = self.consortium.partials(blinded, partial(_run, pool))
-            tokens = _run(pool, _finish_combined, inputs, blinds, partials)
+            tokens = _run(pool, finish_combined, inputs, blinds, partials)
         else:
             evaluated, proof = self.hub.evaluate(self.key.key_id, blinded)
-            tokens = _run(pool, _finish, inputs, blinds, evaluated, proof, self.key.public_key, blinded)
+            tokens = _run(pool, finish, inputs, blinds, evaluated, proof, self.key.public_key, blinded)
         for index, token in zip(valid, tokens, strict=True):
             results[index] = TokenResult(results[index].address, canonical=results[index].canonical, token=token)
         return results
