@@ -13,8 +13,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
+from django.db.models import Exists, OuterRef
 
 from apps.common.memo import Memo
+from apps.indicators.models import Visibility
 from apps.matching.models import MatchParticipant
 from apps.matching.visibility import may_see
 from apps.organisations.models import Organisation, OrganisationStatus
@@ -33,9 +35,16 @@ class SourceFigures:
         return round(1 - self.false_positives / self.matched_reports, 4)
 
 
-def source_figures(*, organisations: list[Organisation]) -> dict[int, SourceFigures]:
+def source_figures(*, organisations: list[Organisation], silent_too: bool = True) -> dict[int, SourceFigures]:
+    """Each source's matched reports and false positives; without `silent_too`, only its visible reports'."""
     by_pk = {organisation.pk: organisation for organisation in organisations}
-    matched = list(Review.objects.filter(organisation__in=by_pk).values_list("organisation_id", "match_id"))
+    reviews = Review.objects.filter(organisation__in=by_pk)
+    if not silent_too:
+        silent = MatchParticipant.objects.filter(
+            match=OuterRef("match"), organisation=OuterRef("organisation"), report__visibility=Visibility.SILENT
+        )
+        reviews = reviews.exclude(Exists(silent))
+    matched = list(reviews.values_list("organisation_id", "match_id"))
     match_ids = {match_id for _, match_id in matched}
     flagged: dict[int, set[int]] = defaultdict(set)  # match -> organisations that said false positive
     for organisation_id, match_id in Review.objects.filter(
@@ -97,7 +106,8 @@ def sector_precision(*, sectors: set[str]) -> dict[str, float | None]:
 
 def _sector_precision_all() -> dict[str, float | None]:
     members = list(Organisation.objects.filter(status=OrganisationStatus.ACTIVE))
-    figures = source_figures(organisations=members)
+    # Everyone sees the pooled figure: a silent report must not move it, nor count its reporter.
+    figures = source_figures(organisations=members, silent_too=False)
     pooled: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])  # organisations, matched, flagged
     for member in members:
         if figures[member.pk].matched_reports:

@@ -77,3 +77,16 @@ def test_a_sector_figure_needs_five_organisations_and_then_pools_them(world, rfc
 def test_precision_needs_a_reading_scope(world) -> None:
     _, secret = ApiKeyFactory.with_secret(organisation=world.org_a, scopes=["screen"])
     assert world.client_for(secret).get(PRECISION).status_code == 403
+
+
+def test_a_silent_reporter_neither_counts_in_nor_moves_its_sectors_figure(world, rfc_key, settings) -> None:
+    settings.VIGIL_STATISTICS_K = 2
+    named, watcher = (OrganisationFactory(name=name, sector="law_enforcement") for name in ("Unit", "Watch"))
+    report(named, rfc_key.key_id, token_for("n"), visibility="named")
+    report(world.org_a, rfc_key.key_id, token_for("n"), token_for("w"), visibility="named")
+    before = sector_precision(sectors={"law_enforcement"})
+    assert before == {"law_enforcement": None}  # one organisation with figures: suppressed
+
+    report(watcher, rfc_key.key_id, token_for("w"), visibility="silent")
+    assert Review.objects.filter(organisation=watcher).exists()  # told of its match, as any reporter is
+    assert sector_precision(sectors={"law_enforcement"}) == before
