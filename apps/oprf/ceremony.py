@@ -287,21 +287,14 @@ def key_share_reshare(*, actor: Actor, key_id: str, holders: Sequence[int], thre
         data={"key_id": key_id, "index": stored.index, "holders": sorted(holders), "threshold": threshold_count,
               "count": count},
     )  # fmt: skip
-    return [
-        {
-            "format": SUB_SHARE_FORMAT,
-            "key_id": key_id,
-            "public_key": bytes(stored.public_key).hex(),
-            "from_index": stored.index,
-            "holders": sorted(holders),
-            "threshold": threshold_count,
-            "count": count,
-            "index": sub.index,
-            "secret": sub.secret.hex(),
-            "coefficient_commitments": [element.hex() for element in committed],
-        }
-        for sub in sub_shares
-    ]
+    header = {
+        "format": SUB_SHARE_FORMAT,
+        "key_id": key_id,
+        "public_key": bytes(stored.public_key).hex(),
+        "from_index": stored.index,
+        "holders": sorted(holders),
+    }
+    return _sub_share_documents(header, threshold_count, sub_shares, committed)
 
 
 @sensitive_variables()
@@ -312,12 +305,13 @@ def key_share_import_reshared(*, actor: Actor, documents: Sequence[dict[str, Any
     Each sub-share is checked against its holder's coefficient commitments, which also give every new
     trustee's commitment; those must interpolate to the unchanged public key before the share is kept.
     """
-    if not documents or any(document.get("format") != SUB_SHARE_FORMAT for document in documents):
-        raise ValidationFailed(f"Give every holder's sub-share document ({SUB_SHARE_FORMAT}).")
-    first = documents[0]
-    shape = ("key_id", "public_key", "holders", "threshold", "count", "index")
-    if any(any(document.get(field) != first.get(field) for field in shape) for document in documents):
-        raise ValidationFailed("The sub-share documents are not from one re-sharing for one trustee.")
+    first = _one_batch(
+        documents,
+        SUB_SHARE_FORMAT,
+        ("key_id", "public_key", "holders", "threshold", "count", "index"),
+        missing=f"Give every holder's sub-share document ({SUB_SHARE_FORMAT}).",
+        mixed="The sub-share documents are not from one re-sharing for one trustee.",
+    )
     holders = _field(first, "holders", list)
     if sorted(document.get("from_index") for document in documents) != sorted(holders):
         raise ValidationFailed(f"Need exactly one sub-share from each holder {holders}.")
@@ -358,19 +352,37 @@ def key_share_deal(
         data={"ceremony": ceremony, "index": index, "threshold": threshold_count, "count": count,
               "coefficient_commitments": [element.hex() for element in committed]},
     )  # fmt: skip
+    header = {"format": DEAL_FORMAT, "ceremony": ceremony, "from_index": index}
+    return _sub_share_documents(header, threshold_count, sub_shares, committed)
+
+
+def _sub_share_documents(
+    header: dict[str, Any], threshold_count: int, sub_shares: list[threshold.Share], committed: list[bytes]
+) -> list[dict[str, Any]]:
+    """One document per receiving trustee: its sub-share and the dealer's coefficient commitments."""
     return [
         {
-            "format": DEAL_FORMAT,
-            "ceremony": ceremony,
-            "from_index": index,
+            **header,
             "threshold": threshold_count,
-            "count": count,
+            "count": len(sub_shares),
             "index": sub.index,
             "secret": sub.secret.hex(),
             "coefficient_commitments": [element.hex() for element in committed],
         }
         for sub in sub_shares
     ]
+
+
+def _one_batch(
+    documents: Sequence[dict[str, Any]], kind: str, shape: tuple[str, ...], *, missing: str, mixed: str
+) -> dict[str, Any]:
+    """The first of documents that are all of `kind` and agree on every field of `shape`."""
+    if not documents or any(document.get("format") != kind for document in documents):
+        raise ValidationFailed(missing)
+    first = documents[0]
+    if any(any(document.get(field) != first.get(field) for field in shape) for document in documents):
+        raise ValidationFailed(mixed)
+    return first
 
 
 def _checked_sub_shares(
@@ -399,12 +411,13 @@ def key_share_import_generated(*, actor: Actor, documents: Sequence[dict[str, An
     The key's public key and every trustee's commitment follow from the dealers' commitments; the hub
     adopts the key only if the commitments all trustees report lie on one polynomial through it.
     """
-    if not documents or any(document.get("format") != DEAL_FORMAT for document in documents):
-        raise ValidationFailed(f"Give every trustee's dealt document ({DEAL_FORMAT}).")
-    first = documents[0]
-    shape = ("ceremony", "threshold", "count", "index")
-    if any(any(document.get(field) != first.get(field) for field in shape) for document in documents):
-        raise ValidationFailed("The dealt documents are not from one generation for one trustee.")
+    first = _one_batch(
+        documents,
+        DEAL_FORMAT,
+        ("ceremony", "threshold", "count", "index"),
+        missing=f"Give every trustee's dealt document ({DEAL_FORMAT}).",
+        mixed="The dealt documents are not from one generation for one trustee.",
+    )
     count, threshold_count = _field(first, "count", int), _field(first, "threshold", int)
     if sorted(document.get("from_index") for document in documents) != list(range(1, count + 1)):
         raise ValidationFailed(f"Need exactly one dealt document from each of the {count} trustees.")

@@ -4,6 +4,7 @@ new trustee set, list, retire."""
 import json
 import os
 from argparse import ArgumentParser
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -101,40 +102,52 @@ class Command(ServiceCommand):
             self.stdout.write(f"public key {bytes(share.public_key).hex()}")
 
     def _deal(self, options: dict[str, Any]) -> None:
-        out: Path = options["out_dir"]
-        out.mkdir(parents=True, exist_ok=True)
-        with transaction.atomic():
-            documents = ceremony.key_share_deal(
+        self._write_documents(
+            options["out_dir"],
+            lambda: ceremony.key_share_deal(
                 actor=SYSTEM,
                 ceremony=options["ceremony"],
                 index=options["index"],
                 threshold_count=options["threshold"],
                 count=options["trustees"],
-            )
-            for document in documents:
-                name = f"{document['ceremony']}-from-{document['from_index']}-to-{document['index']}.deal.json"
-                _write_private(out / name, document)
-                self.stdout.write(f"dealt to trustee {document['index']}: {out / name}")
+            ),
+            lambda d: f"{d['ceremony']}-from-{d['from_index']}-to-{d['index']}.deal.json",
+            "dealt to trustee",
+        )
 
     def _reshare(self, options: dict[str, Any]) -> None:
         try:
             holders = [int(index) for index in options["holders"].split(",")]
         except ValueError:
             raise ValidationFailed("--holders must be comma-separated share indexes.") from None
-        out: Path = options["out_dir"]
-        out.mkdir(parents=True, exist_ok=True)
-        with transaction.atomic():
-            documents = ceremony.key_share_reshare(
+        self._write_documents(
+            options["out_dir"],
+            lambda: ceremony.key_share_reshare(
                 actor=SYSTEM,
                 key_id=options["key_id"],
                 holders=holders,
                 threshold_count=options["threshold"],
                 count=options["trustees"],
-            )
-            for document in documents:
-                path = out / f"{document['key_id']}-from-{document['from_index']}-to-{document['index']}.sub.json"
+            ),
+            lambda d: f"{d['key_id']}-from-{d['from_index']}-to-{d['index']}.sub.json",
+            "sub-share for new trustee",
+        )
+
+    def _write_documents(
+        self,
+        out: Path,
+        make: Callable[[], list[dict[str, Any]]],
+        name: Callable[[dict[str, Any]], str],
+        label: str,
+    ) -> None:
+        """One private file per receiving trustee, in the transaction that audits making them: a failed
+        write leaves no record of documents that were never handed over."""
+        out.mkdir(parents=True, exist_ok=True)
+        with transaction.atomic():
+            for document in make():
+                path = out / name(document)
                 _write_private(path, document)
-                self.stdout.write(f"sub-share for new trustee {document['index']}: {path}")
+                self.stdout.write(f"{label} {document['index']}: {path}")
 
 
 def _write_private(path: Path, document: dict[str, Any]) -> None:
