@@ -119,6 +119,23 @@ def daily_quota(organisation: Organisation) -> int:
     return settings.VIGIL_OPRF_DAILY_QUOTA
 
 
+def _quota_reached(organisation: Organisation, quota: int) -> LimitExceeded:
+    return LimitExceeded(
+        f"Daily evaluation quota of {quota} reached for {organisation.slug}; it resets at 00:00 UTC.",
+        retry_after=_seconds_until_utc_midnight(),
+    )
+
+
+def _check_quota(organisation: Organisation, count: int) -> None:
+    """Refuse before any work a batch that cannot fit today; `_charge` settles races afterwards."""
+    quota = daily_quota(organisation)
+    used = EvaluationUsage.objects.filter(organisation=organisation, day=timezone.now().date()).values_list(
+        "count", flat=True
+    )
+    if count > quota - next(iter(used), 0):
+        raise _quota_reached(organisation, quota)
+
+
 @transaction.atomic
 def _charge(*, actor: Actor, organisation: Organisation, key_id: str, count: int) -> None:
     """Count the evaluations against today's quota and audit the call, or refuse it whole."""
@@ -131,10 +148,7 @@ def _charge(*, actor: Actor, organisation: Organisation, key_id: str, count: int
         count=F("count") + count
     )
     if not charged:
-        raise LimitExceeded(
-            f"Daily evaluation quota of {quota} reached for {organisation.slug}; it resets at 00:00 UTC.",
-            retry_after=_seconds_until_utc_midnight(),
-        )
+        raise _quota_reached(organisation, quota)
     audit_log(actor=actor, action="oprf.evaluated", data={"key_id": key_id, "count": count})
 
 
@@ -146,31 +160,39 @@ class Evaluation:
     share_index: int | None  # set when a trustee evaluated with its share: the proof is against its commitment
 
 
-# The frames below hold the secret key and the proof nonce (which together with the proof gives the key).
-@sensitive_variables()
-def oprf_evaluate(*, actor: Actor, key_id: str, blinded_elements: Sequence[bytes]) -> Evaluation:
-    """Blind-evaluate a batch with one proof; every element is checked before anything is charged."""
-    if actor.organisation is None:
-        raise ValidationFailed("Evaluations are made for an organisation.")
-    if not 1 <= len(blinded_elements) <= MAX_BATCH:
-        raise ValidationFailed(f"Send between 1 and {MAX_BATCH} blinded elements; got {len(blinded_elements)}.")
+def _invalid_elements(blinded_elements: Sequence[bytes]) -> ValidationFailed:
     invalid = []
     for index, element in enumerate(blinded_elements):
         try:
             voprf.deserialize_element(element, index=index)
         except voprf.InvalidElementError:
             invalid.append(index)
-    if invalid:
-        shown = ", ".join(str(index) for index in invalid[:10]) + (", ..." if len(invalid) > 10 else "")
-        raise ValidationFailed(
-            f"{len(invalid)} blinded element(s) are not canonical non-identity ristretto255 encodings "
-            f"(RFC 9496 4.3.1): index {shown}.",
-            errors=[
-                {"pointer": f"/blinded_elements/{index}", "detail": "not a canonical non-identity ristretto255 element"}
-                for index in invalid
-            ],
-        )
+    shown = ", ".join(str(index) for index in invalid[:10]) + (", ..." if len(invalid) > 10 else "")
+    return ValidationFailed(
+        f"{len(invalid)} blinded element(s) are not canonical non-identity ristretto255 encodings "
+        f"(RFC 9496 4.3.1): index {shown}.",
+        errors=[
+            {"pointer": f"/blinded_elements/{index}", "detail": "not a canonical non-identity ristretto255 element"}
+            for index in invalid
+        ],
+    )
+
+
+# The frames below hold the secret key and the proof nonce (which together with the proof gives the key).
+@sensitive_variables()
+def oprf_evaluate(*, actor: Actor, key_id: str, blinded_elements: Sequence[bytes]) -> Evaluation:
+    """Blind-evaluate a batch with one proof; a batch with any invalid element is refused and not charged."""
+    if actor.organisation is None:
+        raise ValidationFailed("Evaluations are made for an organisation.")
+    if not 1 <= len(blinded_elements) <= MAX_BATCH:
+        raise ValidationFailed(f"Send between 1 and {MAX_BATCH} blinded elements; got {len(blinded_elements)}.")
     evaluator, share_index = oprf_key_evaluator(key_id=key_id)
+    _check_quota(actor.organisation, len(blinded_elements))
+    # Evaluating validates each element on the way (libsodium decodes it to multiply), so valid batches,
+    # nearly all of them, are decoded once; only a refused one is walked again to name every bad index.
+    try:
+        evaluated, proof = evaluator.blind_evaluate_batch(blinded_elements)
+    except voprf.InvalidElementError:
+        raise _invalid_elements(blinded_elements) from None
     _charge(actor=actor, organisation=actor.organisation, key_id=key_id, count=len(blinded_elements))
-    evaluated, proof = evaluator.blind_evaluate_batch(blinded_elements)
     return Evaluation(key_id=key_id, evaluated_elements=evaluated, proof=proof, share_index=share_index)

@@ -151,6 +151,13 @@ def _deserialize_batch(elements: Sequence[bytes]) -> None:
         deserialize_element(element, index=index)
 
 
+def _check_spelling(elements: Sequence[bytes]) -> None:
+    """What libsodium's decoding leaves to us: type, length and bit 255 (see `_is_canonical_encoding`)."""
+    for index, element in enumerate(elements):
+        if not isinstance(element, bytes) or len(element) != ELEMENT_SIZE or element[-1] & 0x80:
+            raise InvalidElementError(index)
+
+
 def _dst_prime(dst: bytes) -> bytes:
     if len(dst) > 255:
         raise ValueError("DST longer than 255 bytes")
@@ -339,8 +346,8 @@ def verify_proof(
     """RFC 9497 VerifyProof with ComputeComposites; raise ProofError unless the proof holds."""
     deserialize_element(public_key)
     _check_batch(blinded_elements, evaluated_elements)
-    _deserialize_batch(blinded_elements)
-    _deserialize_batch(evaluated_elements)
+    _check_spelling(blinded_elements)
+    _check_spelling(evaluated_elements)
     if len(proof) != 2 * SCALAR_SIZE:
         raise ProofError(f"proof must be {2 * SCALAR_SIZE} bytes")
     c, s = proof[:SCALAR_SIZE], proof[SCALAR_SIZE:]
@@ -353,10 +360,17 @@ def verify_proof(
     add = rbcl.crypto_core_ristretto255_add
     weights = _composite_weights(public_key, blinded_elements, evaluated_elements)
     m = z = _IDENTITY
-    triples = zip(weights, blinded_elements, evaluated_elements, strict=True)
-    for weight, blinded, evaluated in triples:
-        m = add(m, multiply(weight, blinded))
-        z = add(z, multiply(weight, evaluated))
+    # Multiplying decodes each element, and libsodium refuses a bad encoding or an identity product,
+    # so with the spelling checked above these products are the elements' validation; only a refused
+    # batch is decoded again, to name the element.
+    try:
+        for weight, blinded, evaluated in zip(weights, blinded_elements, evaluated_elements, strict=True):
+            m = add(m, multiply(weight, blinded))
+            z = add(z, multiply(weight, evaluated))
+    except RuntimeError:
+        _deserialize_batch(blinded_elements)
+        _deserialize_batch(evaluated_elements)
+        raise ProofError("a composite weight is zero") from None
     if _IDENTITY in (m, z):
         raise ProofError("composite element is the identity")
     # c and s come from the server, so zero must compute rather than raise.

@@ -332,6 +332,25 @@ def test_client_refuses_identity_evaluation_naming_its_index(exchange: dict) -> 
     assert refused.value.index == 1
 
 
+@pytest.mark.parametrize(
+    "spoil",
+    [
+        lambda good: b"\xff" * 32,
+        lambda good: (2**255 - 19).to_bytes(32, "little"),
+        lambda good: b"\x01" + bytes(31),
+        lambda good: good[:31] + bytes([good[31] | 0x80]),
+        lambda good: good[:31],
+    ],
+    ids=["not-a-point", "field-modulus", "negative-encoding", "bit-255-set", "short"],
+)
+def test_client_refuses_a_badly_encoded_evaluation_naming_its_index(exchange: dict, spoil) -> None:
+    evaluated = list(exchange["evaluated"])
+    evaluated[2] = spoil(evaluated[2])
+    with pytest.raises(InvalidElementError) as refused:
+        finalize_exchange(exchange, evaluated_elements=evaluated)
+    assert refused.value.index == 2
+
+
 def test_deserialize_element() -> None:
     _, public_key = generate_key_pair()
     assert deserialize_element(public_key) == public_key

@@ -121,6 +121,20 @@ def test_the_daily_quota_refuses_a_batch_that_would_pass_it(rfc_key: OprfKey, wo
     services.oprf_evaluate(actor=Actor(organisation=world.org_b), key_id=rfc_key.key_id, blinded_elements=_blinded(3))
 
 
+def test_a_batch_over_the_quota_is_refused_before_the_key_does_any_work(rfc_key: OprfKey, world, monkeypatch) -> None:
+    world.org_a.daily_evaluation_quota = 2
+    world.org_a.save()
+
+    def evaluate(self, blinded_elements):
+        raise AssertionError("an over-quota batch reached the key")
+
+    monkeypatch.setattr(voprf.SingleKeyEvaluator, "blind_evaluate_batch", evaluate)
+    actor = Actor(organisation=world.org_a)
+    with pytest.raises(LimitExceeded):
+        services.oprf_evaluate(actor=actor, key_id=rfc_key.key_id, blinded_elements=_blinded(3))
+    assert not AuditEvent.objects.filter(action="oprf.evaluated").exists()
+
+
 def test_the_default_quota_comes_from_settings(world, settings) -> None:
     settings.VIGIL_OPRF_DAILY_QUOTA = 42
     assert services.daily_quota(world.org_a) == 42
