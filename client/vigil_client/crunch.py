@@ -1,38 +1,11 @@
 """The elliptic-curve steps of tokenising, run in worker processes for a stream of batches.
 
 A spawned worker imports the module of each function it runs, and the `vigil` command's script:
-both stay free of the HTTP client and the rest, so each worker holds the crypto and address code only.
+both stay free of the HTTP client, the address codecs and the rest, so each worker holds the crypto
+code only. Addresses are normalised in the calling process, which holds the codecs anyway.
 """
 
-from dataclasses import dataclass
-
 from vigil_client import threshold, voprf
-from vigil_client.addresses import AddressError, normalise, oprf_input
-
-
-@dataclass(frozen=True)
-class TokenResult:
-    address: str  # as the member gave it
-    canonical: str | None = None
-    token: str | None = None
-    error: str | None = None
-
-
-def prepare(namespace: str, addresses: list[str]) -> tuple[list[TokenResult], list[int], list[bytes], list, list]:
-    """Normalise and blind a chunk: (results so far, indexes of valid ones, inputs, blinds, blinded)."""
-    results: list[TokenResult] = []
-    valid: list[int] = []
-    for address in addresses:
-        try:
-            canonical = normalise(namespace, address)
-        except AddressError as exc:
-            results.append(TokenResult(address, error=str(exc)))
-            continue
-        valid.append(len(results))
-        results.append(TokenResult(address, canonical=canonical))
-    inputs = [oprf_input(namespace, results[index].canonical or "") for index in valid]
-    blinds, blinded = voprf.blind(inputs) if inputs else ([], [])
-    return results, valid, inputs, blinds, blinded
 
 
 def finish(

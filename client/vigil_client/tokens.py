@@ -4,19 +4,45 @@ import os
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
+from dataclasses import dataclass
 from functools import partial
 from itertools import chain, islice
 from multiprocessing import get_context
 from typing import Any, TypeVar
 
+from vigil_client import voprf
+from vigil_client.addresses import AddressError, normalise, oprf_input
 from vigil_client.contract import EVALUATE_BATCH_MAX
-from vigil_client.crunch import TokenResult, finish, finish_combined, prepare
+from vigil_client.crunch import finish, finish_combined
 from vigil_client.hub import Hub, PublishedKey
 from vigil_client.trustees import Consortium
 
 DEFAULT_BATCH = 5_000
 MAX_BATCH = EVALUATE_BATCH_MAX
 T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class TokenResult:
+    address: str  # as the member gave it
+    canonical: str | None = None
+    token: str | None = None
+    error: str | None = None
+
+
+def _normalised(namespace: str, addresses: list[str]) -> tuple[list[TokenResult], list[int], list[bytes]]:
+    """Results so far, the indexes of the valid addresses and their OPRF inputs."""
+    results: list[TokenResult] = []
+    valid: list[int] = []
+    for address in addresses:
+        try:
+            canonical = normalise(namespace, address)
+        except AddressError as exc:
+            results.append(TokenResult(address, error=str(exc)))
+            continue
+        valid.append(len(results))
+        results.append(TokenResult(address, canonical=canonical))
+    return results, valid, [oprf_input(namespace, results[index].canonical or "") for index in valid]
 
 
 def _run(pool: Executor | None, function: Callable[..., T], *args: Any) -> T:
@@ -59,9 +85,10 @@ class Tokenizer:
         return [result.token for result in results if result.token is not None]
 
     def _batch(self, namespace: str, addresses: list[str], pool: Executor | None) -> list[TokenResult]:
-        results, valid, inputs, blinds, blinded = _run(pool, prepare, namespace, addresses)
+        results, valid, inputs = _normalised(namespace, addresses)
         if not valid:
             return results
+        blinds, blinded = _run(pool, voprf.blind, inputs)
         if self.consortium is not None:
             partials = self.consortium.partials(blinded, partial(_run, pool))
             tokens = _run(pool, finish_combined, inputs, blinds, partials)
