@@ -56,6 +56,10 @@ SCREEN_P99_GOAL = 1.5  # x the floor's p99
 CONCURRENCY = 8
 THROUGHPUT_SECONDS = 20.0
 THROUGHPUT_GOAL = 0.7  # screens/s over floor requests/s, both at CONCURRENCY
+SOAK_SECONDS = 600.0  # the full run's soak at the largest table; --quick soaks for a minute
+QUICK_SOAK_SECONDS = 60.0
+SOAK_INTERVALS = 10
+SOAK_GOAL = 0.95  # the last interval's screens/s over the first's: flat
 BATCH_SCREEN = 1_000
 BATCH_SCREEN_REQUESTS = 20
 BATCH_SCREEN_GOAL = 20_000  # tokens/s
@@ -146,6 +150,15 @@ class Hub:
                 if line.startswith("VmHWM:"):
                     peaks.append(int(line.split()[1]) / 1024)  # kB
         return peaks
+
+    def worker_rss_mb(self) -> list[float]:
+        """VmRSS of each worker now."""
+        sizes = []
+        for worker in self.workers():
+            for line in Path(f"/proc/{worker}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    sizes.append(int(line.split()[1]) / 1024)  # kB
+        return sizes
 
     def worker_cpu_seconds(self) -> float:
         """User + system CPU of the workers so far; the master only supervises."""
@@ -466,6 +479,80 @@ def throughput_step(hub: Hub, table: Table, api_key: str) -> Row:
     )
 
 
+def audit_footprint() -> tuple[int, int, int]:
+    """Chained audit events, screening tallies, and the bytes of both tables with their indexes."""
+    from django.db import connection
+
+    from apps.audit.models import AuditEvent
+    from apps.matching.models import ScreenTally
+
+    tables = (AuditEvent._meta.db_table, ScreenTally._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_total_relation_size(%s) + pg_total_relation_size(%s)", tables)
+        size = cursor.fetchone()[0]
+    return AuditEvent.objects.count(), ScreenTally.objects.count(), size
+
+
+def soak_step(hub: Hub, table: Table, api_key: str, seconds: float) -> Row:
+    """Screening at CONCURRENCY for `seconds`: throughput per interval, worker memory and the audit it writes."""
+    from django.utils import timezone
+
+    from apps.matching.screen_tallies import screen_tallies_seal
+
+    size = size_label(table.rows)
+    interval = seconds / SOAK_INTERVALS
+    with step(f"soak at {size}: {CONCURRENCY} clients screening one token a request for {seconds:.0f} s"):
+        tokens = [token for token, _ in screening_tokens(table, 4_096)]
+        events_before, tallies_before, bytes_before = audit_footprint()
+        rss_before = hub.worker_rss_mb()
+        headers = {"Authorization": f"Bearer {api_key}"}
+        counts = [[0] * SOAK_INTERVALS for _ in range(CONCURRENCY)]  # one list per client: no lock
+        failures: list[str] = []
+        started = time.perf_counter()
+
+        def client_loop(index: int) -> None:
+            with httpx.Client(base_url=f"{hub.url}/api/v1/", headers=headers, timeout=60.0) as client:
+                while (elapsed := time.perf_counter() - started) < seconds:
+                    response = client.post("screen", json={"key_id": table.key_id, "tokens": [random.choice(tokens)]})
+                    if response.status_code != 200:
+                        failures.append(f"{response.status_code}: {response.text[:200]}")
+                        return
+                    counts[index][min(SOAK_INTERVALS - 1, int(elapsed / interval))] += 1
+
+        threads = [threading.Thread(target=client_loop, args=(i,)) for i in range(CONCURRENCY)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        if failures:
+            raise RuntimeError(f"hub answered {failures[0]} ({len(failures)} client(s) stopped)")
+        rates = [sum(client[i] for client in counts) / interval for i in range(SOAK_INTERVALS)]
+        screens = sum(map(sum, counts))
+        shown = ", ".join(f"{rate:,.0f}" for rate in rates)
+        print(f"   {screens:,} screens, 0 errors; screens/s in each {interval:.0f} s: {shown}")
+        rss_after = hub.worker_rss_mb()
+        print(
+            "   web workers' RSS before -> after: "
+            + ", ".join(f"{before:.1f} -> {after:.1f} MB" for before, after in zip(rss_before, rss_after, strict=False))
+        )
+        # What an auditor gets: each finished minute sealed into one chained event per screener.
+        sealed = screen_tallies_seal(now=timezone.now() + timedelta(minutes=2))
+        events, tallies, footprint = audit_footprint()
+        print(
+            f"   audit: {tallies - tallies_before} per-minute tallies, sealed into {sealed} chained events "
+            f"({events - events_before} new events in all); {(footprint - bytes_before) / screens:.1f} bytes a screen"
+        )
+    ratio = rates[-1] / rates[0]
+    return Row(
+        f"soak {seconds / 60:.0f} min at {size}",
+        f"last {rates[-1]:,.0f} /s",
+        f"first {rates[0]:,.0f} /s",
+        ratio,
+        f">= {SOAK_GOAL} (flat)",
+        ratio >= SOAK_GOAL,
+    )
+
+
 def batch_screen_step(hub: Hub, table: Table, api_key: str) -> Row:
     size = size_label(table.rows)
     with step(f"batch screen at {size}: {BATCH_SCREEN:,} tokens a request, {BATCH_SCREEN_REQUESTS} requests"):
@@ -613,7 +700,7 @@ def table_sizes(quick: bool) -> tuple[int, ...]:
     return sizes
 
 
-def measure(sizes: tuple[int, ...], work: Path, env: dict[str, str], e2e: bool) -> list[Row]:
+def measure(sizes: tuple[int, ...], work: Path, env: dict[str, str], e2e: bool, soak_seconds: float) -> list[Row]:
     """Everything, on the database `env` names; Django is set up here, so its imports come only now."""
     os.environ.update(env)
     os.environ.pop("REDIS_URL", None)  # tasks in-process: no broker needed
@@ -624,12 +711,12 @@ def measure(sizes: tuple[int, ...], work: Path, env: dict[str, str], e2e: bool) 
     from django.db import connections
 
     try:
-        return measure_all(sizes, work, e2e)
+        return measure_all(sizes, work, e2e, soak_seconds)
     finally:
         connections.close_all()  # the database is dropped next
 
 
-def measure_all(sizes: tuple[int, ...], work: Path, e2e: bool) -> list[Row]:
+def measure_all(sizes: tuple[int, ...], work: Path, e2e: bool, soak_seconds: float) -> list[Row]:
     from django.core.management import call_command
 
     from apps.common.actors import SYSTEM, Actor
@@ -670,6 +757,8 @@ def measure_all(sizes: tuple[int, ...], work: Path, e2e: bool) -> list[Row]:
             rows.append(screen_row)
             rows.append(throughput_step(hub, table, screen_key))
             rows.append(batch_screen_step(hub, table, screen_key))
+            if size == sizes[-1]:
+                rows.append(soak_step(hub, table, screen_key, soak_seconds))
             label = f"web peak RSS at {size_label(table.rows)}"
             if peaks:
                 growth = peak / peaks[0]
@@ -692,7 +781,9 @@ def main() -> int:
     print(f"load average before: {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs")
     sizes = (args.rows,) if args.rows else table_sizes(args.quick)
     with tempfile.TemporaryDirectory(prefix="vigil-bench-matching-") as tmp, bench_database() as database_url:
-        rows = measure(sizes, Path(tmp), hub_env(database_url, Path(tmp) / "var"), e2e=not args.rows)
+        soak_seconds = QUICK_SOAK_SECONDS if args.quick or args.rows else SOAK_SECONDS
+        env = hub_env(database_url, Path(tmp) / "var")
+        rows = measure(sizes, Path(tmp), env, e2e=not args.rows, soak_seconds=soak_seconds)
     print()
     print_table(rows)
     return 0

@@ -8,6 +8,8 @@ from django.db import connection
 from apps.audit.models import AuditEvent
 from apps.common.actors import SYSTEM, Actor
 from apps.common.errors import Conflict
+from apps.indicators.models import Report
+from apps.matching.locks import LOCK_SLOTS, tokens_lock
 from apps.matching.models import Match, MatchStatus
 from apps.matching.reporting import report_submit
 from apps.matching.services import match_review
@@ -59,6 +61,44 @@ def test_concurrent_reports_of_one_token_make_exactly_one_match(world, rfc_key) 
     assert Match.objects.count() == len(tokens)
     for match in Match.objects.all():
         assert match.participants.filter(active=True).count() == len(organisations)
+
+
+@pytest.mark.postgres_only
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_full_batches_of_different_tokens_both_land(world, rfc_key) -> None:
+    # A lock per token made two such batches exhaust PostgreSQL's shared lock table; both failed.
+    batches = {
+        organisation: [report_item(token_for(f"{organisation.pk}-{n}"), rfc_key.key_id) for n in range(10_000)]
+        for organisation in (world.org_a, world.org_b)
+    }
+    barrier = threading.Barrier(len(batches))
+    failures: list[BaseException] = []
+
+    def report(organisation, items) -> None:
+        try:
+            barrier.wait(timeout=10)
+            report_submit(actor=Actor(organisation=organisation), items=items)
+        except BaseException as exc:  # surfaced in the main thread below
+            failures.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=report, args=pair) for pair in batches.items()]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert not failures, failures
+    assert Report.objects.count() == 20_000
+
+
+@pytest.mark.postgres_only
+@pytest.mark.django_db
+def test_a_batch_holds_at_most_a_fixed_number_of_token_locks(rfc_key) -> None:
+    tokens_lock((rfc_key.key_id, token_for(n)) for n in range(10_000))
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid()")
+        assert 0 < cursor.fetchone()[0] <= LOCK_SLOTS
 
 
 @pytest.mark.django_db
