@@ -43,19 +43,20 @@ def deliver_notifications(notifications: list[Notification]) -> None:
     endpoints: dict[int, list[WebhookEndpoint]] = defaultdict(list)
     for endpoint in WebhookEndpoint.objects.filter(organisation_id__in=organisation_ids, enabled=True):
         endpoints[endpoint.organisation_id].append(endpoint)
-    deliveries = []
+    webhooks, emails = [], []
     for notification in notifications:
         channels = choices.get((notification.organisation_id, notification.event), DEFAULT_CHANNELS)
-        # Webhooks first: member systems act on them in real time; e-mail only says "look".
         if Channel.WEBHOOK in channels:
-            deliveries += [
+            webhooks += [
                 Delivery(notification=notification, channel=Channel.WEBHOOK, endpoint=endpoint)
                 for endpoint in endpoints[notification.organisation_id]
                 if endpoint.wants(notification.event)
             ]
         if Channel.EMAIL in channels:
-            deliveries.append(Delivery(notification=notification, channel=Channel.EMAIL))
-    created = Delivery.objects.bulk_create(deliveries)
+            emails.append(Delivery(notification=notification, channel=Channel.EMAIL))
+    # Every webhook before any e-mail, and they are enqueued in this order: member systems act on
+    # webhooks in real time; e-mail only says "look".
+    created = Delivery.objects.bulk_create(webhooks + emails)
     ids = [delivery.pk for delivery in created]
     if ids:
         transaction.on_commit(lambda: deliveries_hand_over(ids))

@@ -90,6 +90,12 @@ def test_a_match_reaches_the_receiver_signed(world, rfc_key, receiver) -> None:
     assert Delivery.objects.get(pk=delivery.pk).attempt_log.get().status_code == 200
 
 
+def test_a_matchs_webhook_is_handed_over_before_any_e_mail(world, rfc_key, receiver) -> None:
+    # A told first by e-mail, then B by webhook and e-mail: the webhook still goes out first.
+    _match_with_webhook(world, rfc_key, receiver)
+    assert list(Delivery.objects.order_by("pk").values_list("channel", flat=True)) == ["webhook", "email", "email"]
+
+
 def test_a_tampered_payload_or_an_old_timestamp_fails_verification(receiver) -> None:
     secret = "whsec_" + "MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
     body = '{"type":"match.created"}'
