@@ -38,20 +38,61 @@ def reports_validate(
     *, organisation: Organisation, items: list[dict[str, Any]], batch_policy: dict[str, Any]
 ) -> list[dict[str, Any]]:
     """Check every item and return the rows to store, or raise listing every bad item by index."""
-    errors: list[dict[str, str]] = []
     keys = usable_key_ids()
     slugs = referenced_slugs(batch_policy, *(item.get("policy") for item in items))
     # Only active members can be named: a pending or suspended one answers as unknown, like a made-up slug.
     active = Organisation.objects.filter(slug__in=slugs, status=OrganisationStatus.ACTIVE)
     slugs_to_ids = dict(active.values_list("slug", "id"))
-    seen: dict[TokenPair, int] = {}
-    rows = []
     now = timezone.now()
     # Most batches give one policy for every item: clean it once, not once per item.
     batch_clean = policy_clean(
         policy_merge(organisation.default_policy, batch_policy), slugs_to_ids=slugs_to_ids, now=now
     )
-    for index, item in enumerate(items):
+    policies = [
+        policy_clean(
+            policy_merge(organisation.default_policy, batch_policy, item["policy"]), slugs_to_ids=slugs_to_ids, now=now
+        )
+        if item.get("policy")
+        else batch_clean
+        for item in items
+    ]
+    # A valid batch passes each check as a whole; only a failing one is gone through item by item to say where.
+    if not _items_valid(items, keys) or any(policy.errors for policy in policies):
+        _raise_item_errors(items, keys, policies)
+    # Items without a policy of their own share the batch's fields, read off it once.
+    distinct = {id(policy): policy for policy in policies}
+    fields_of = {key: {name: getattr(policy, name) for name in POLICY_FIELDS} for key, policy in distinct.items()}
+    return [
+        {
+            "token": item["token"],
+            "key_id": item["key_id"],
+            **{name: item.get(name, default) for name, default in _ITEM_DEFAULTS.items()},
+            **fields_of[id(policy)],
+        }
+        for item, policy in zip(items, policies, strict=True)
+    ]
+
+
+def _items_valid(items: list[dict[str, Any]], keys: set[str]) -> bool:
+    pairs = [(item["key_id"], item["token"]) for item in items]
+    return (
+        all(map(TOKEN_PATTERN.fullmatch, (token for _, token in pairs)))
+        and {key_id for key_id, _ in pairs} <= keys
+        and all(item.get(name, _ITEM_DEFAULTS[name]) in choices for name, choices in _CHOICES.items() for item in items)
+        and not any(item["first_seen"] > item["last_seen"] for item in items if _dated(item))
+        and all((item.get("value_amount") is None) == (not item.get("value_currency")) for item in items)
+        and len(set(pairs)) == len(pairs)
+    )
+
+
+def _dated(item: dict[str, Any]) -> bool:
+    return bool(item.get("first_seen") and item.get("last_seen"))
+
+
+def _raise_item_errors(items: list[dict[str, Any]], keys: set[str], policies: list[Any]) -> None:
+    errors: list[dict[str, str]] = []
+    seen: dict[TokenPair, int] = {}
+    for index, (item, policy) in enumerate(zip(items, policies, strict=True)):
         pointer = f"/items/{index}"
         token, key_id = item["token"], item["key_id"]
         if not TOKEN_PATTERN.fullmatch(token):
@@ -61,7 +102,7 @@ def reports_validate(
         for name, choices in _CHOICES.items():
             if item.get(name, _ITEM_DEFAULTS[name]) not in choices:
                 errors.append({"pointer": f"{pointer}/{name}", "detail": f"must be one of {', '.join(choices)}"})
-        if item.get("first_seen") and item.get("last_seen") and item["first_seen"] > item["last_seen"]:
+        if _dated(item) and item["first_seen"] > item["last_seen"]:
             errors.append({"pointer": f"{pointer}/last_seen", "detail": "must not be before first_seen"})
         if (item.get("value_amount") is None) != (not item.get("value_currency")):
             errors.append(
@@ -70,28 +111,9 @@ def reports_validate(
         if (key_id, token) in seen:
             errors.append({"pointer": f"{pointer}/token", "detail": f"repeats item {seen[(key_id, token)]}"})
         seen.setdefault((key_id, token), index)
-        policy = (
-            policy_clean(
-                policy_merge(organisation.default_policy, batch_policy, item["policy"]),
-                slugs_to_ids=slugs_to_ids,
-                now=now,
-            )
-            if item.get("policy")
-            else batch_clean
-        )
         errors += [{"pointer": f"{pointer}/policy/{name}", "detail": message} for name, message in policy.errors]
-        rows.append(
-            {
-                "token": token,
-                "key_id": key_id,
-                **{name: item.get(name, default) for name, default in _ITEM_DEFAULTS.items()},
-                **{name: getattr(policy, name) for name in POLICY_FIELDS},
-            }
-        )
-    if errors:
-        bad_items = {error["pointer"].split("/")[2] for error in errors}
-        raise ValidationFailed(f"{len(bad_items)} item(s) are invalid; nothing was stored.", errors=errors)
-    return rows
+    bad_items = {error["pointer"].split("/")[2] for error in errors}
+    raise ValidationFailed(f"{len(bad_items)} item(s) are invalid; nothing was stored.", errors=errors)
 
 
 def reports_store(

@@ -47,7 +47,7 @@ def _arrays(organisation_id: int, rows: list[dict[str, Any]], now: datetime) -> 
         else:
             values = [field.get_default()] * len(rows)
         if field.get_internal_type() == "JSONField":
-            values = [json.dumps(value) for value in values]
+            values = _json_column(values)
         arrays.append(values)
     return arrays
 
@@ -70,16 +70,17 @@ def reports_insert(*, organisation_id: int, rows: list[dict[str, Any]], now: dat
     return {(row["key_id"], row["token"]): pk for pk, row in zip(ids, rows, strict=True)}
 
 
+def _json_column(values: list[Any]) -> list[str]:
+    """JSON values as text; rows given one policy share its lists, so each list object is encoded once."""
+    distinct = {id(value): value for value in values}
+    encoded = {key: json.dumps(value) for key, value in distinct.items()}
+    return [encoded[id(value)] for value in values]
+
+
 def _csv_column(values: list[Any]) -> list[str]:
     """A column's values as CSV fields; most columns repeat a few values, each encoded once."""
-    encoded: dict[Any, str] = {}
-    fields = []
-    for value in values:
-        field = encoded.get(value)
-        if field is None:
-            field = encoded[value] = _csv(value)
-        fields.append(field)
-    return fields
+    encoded = {value: _csv(value) for value in set(values)}
+    return list(map(encoded.__getitem__, values))
 
 
 def _csv(value: Any) -> str:

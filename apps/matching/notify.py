@@ -65,11 +65,13 @@ def _notify_matches(matches: Iterable[Match]) -> int:
             if view is None or view["quarantined"]:
                 continue
             heard = told[(viewer.pk, match.pk)]
-            new_ids = [p.report_id for p in visible_counterparts(match, viewer) if p.report_id not in heard]
-            if not new_ids:
+            # The view lists the visible counterparts in this order, one each.
+            visible = zip(visible_counterparts(match, viewer), view["counterparts"], strict=True)
+            news = [(p.report_id, counterpart) for p, counterpart in visible if p.report_id not in heard]
+            if not news:
                 continue
-            handles = {participant_handle(report_id, viewer.pk) for report_id in new_ids}
-            new = [counterpart for counterpart in view["counterparts"] if counterpart["participant"] in handles]
+            new_ids = [report_id for report_id, _ in news]
+            new = [counterpart for _, counterpart in news]
             event = Event.MATCH_JOINED if heard else Event.MATCH_CREATED
             if not heard:
                 seen.append((viewer.pk, match.pk))

@@ -9,7 +9,7 @@ from django.db import transaction
 from apps.audit.services import audit_log
 from apps.common.actors import Actor
 from apps.common.errors import ValidationFailed
-from apps.common.public_ids import public_id
+from apps.common.public_ids import public_id, public_ids
 from apps.indicators.models import Report, ReportStatus
 from apps.indicators.services import MAX_BATCH, reports_due_for_expiry, reports_end, reports_store, reports_validate
 from apps.matching.locks import tokens_lock
@@ -48,23 +48,25 @@ def report_submit(*, actor: Actor, items: list[dict[str, Any]], policy: dict[str
     changes = matches_sync(actor=actor, pairs=pairs)
     notify_match_changes(changes=changes)
     notify_reports_corrected(report_ids=[ids[pair] for pair in pairs if pair in existing])
-    matched = matched_pairs_visible_to(organisation=organisation, pairs=pairs)
+    # Only tokens with a match can be in one the caller sees.
+    matched = matched_pairs_visible_to(organisation=organisation, pairs=changes.matched)
     updated = sum(1 for pair in pairs if pair in existing)
     audit_log(
         actor=actor,
         action="report.submitted",
         data={"created": len(pairs) - updated, "updated": updated, "matched": len(matched)},
     )
+    report_ids = public_ids("report", [ids[pair] for pair in pairs])
     return SubmitResult(
         reports=[
             {
                 "index": index,
-                "id": public_id("report", ids[pair]),
+                "id": report_id,
                 "token": pair[1],
                 "result": "updated" if pair in existing else "created",
                 "matched": pair in matched,
             }
-            for index, pair in enumerate(pairs)
+            for index, (pair, report_id) in enumerate(zip(pairs, report_ids, strict=True))
         ],
         created=len(pairs) - updated,
         updated=updated,

@@ -50,6 +50,12 @@ def visible_counterparts(match: Match, viewer: Organisation) -> list[MatchPartic
     ]
 
 
+def match_visible_to(match: Match, viewer: Organisation) -> bool:
+    """Whether `match_view` shows the match to `viewer`: it takes part, and sees another participant."""
+    own = any(p.active and p.organisation_id == viewer.pk for p in match.participants.all())
+    return own and bool(visible_counterparts(match, viewer))
+
+
 def match_view(match: Match, viewer: Organisation) -> dict[str, Any] | None:
     """The match as `viewer` may see it, or None when no other participant is visible to it.
 
@@ -322,7 +328,7 @@ def matched_pairs_visible_to(*, organisation: Organisation, pairs: Iterable[Toke
     return {
         (match.key_id, match.token)
         for match in matches
-        if (match.key_id, match.token) in pairs and match_view(match, organisation) is not None
+        if (match.key_id, match.token) in pairs and match_visible_to(match, organisation)
     }
 
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from django.conf import settings
-from django.db.models import Exists, OuterRef
+from django.db.models import Count
 from django.utils import timezone
 
 from apps.audit.services import audit_log
@@ -23,6 +23,7 @@ class MatchChanges:
     joined: dict[int, list[int]] = field(default_factory=dict)  # match id -> organisation ids that joined
     deactivated: list[int] = field(default_factory=list)
     quarantined: list[int] = field(default_factory=list)
+    matched: set[TokenPair] = field(default_factory=set)  # the synced tokens that have a match, in any status
 
     def summary(self) -> dict[str, int]:
         return {
@@ -52,26 +53,33 @@ def matches_sync(*, actor: Actor, pairs: Iterable[TokenPair]) -> MatchChanges:
     tokens = {token for _, token in pairs}
     # The token indexes lead with key_id: without it PostgreSQL scans the whole table.
     key_ids = {key_id for key_id, _ in pairs}
-    active: dict[TokenPair, list[dict]] = defaultdict(list)
-    # Most tokens of a batch have one reporter and no match: nothing to do, so their rows stay in the
-    # database. Only tokens with another standing reporter or a match come back.
-    same_token = {"key_id": OuterRef("key_id"), "token": OuterRef("token")}
-    another_reporter = standing_reports().filter(**same_token).exclude(organisation_id=OuterRef("organisation_id"))
-    for report in (
-        standing_reports()
-        .filter(key_id__in=key_ids, token__any=tokens)
-        .filter(Exists(another_reporter) | Exists(Match.objects.filter(**same_token)))
-        .values("id", "organisation_id", "key_id", "token", "created_at", "active_since")
-    ):
-        pair = (report["key_id"], report["token"])
-        if pair in pairs:
-            active[pair].append(report)
-
     existing = {
         (match.key_id, match.token): match
         for match in Match.objects.filter(key_id__in=key_ids, token__any=tokens)
         if (match.key_id, match.token) in pairs
     }
+    # Most tokens of a batch have one report and no match: nothing to do. One grouped read finds the
+    # few with a second report (an organisation reports a token once), and only those and the matched
+    # ones have their standing reports read.
+    reported_twice = (
+        Report.objects.filter(key_id__in=key_ids, token__any=tokens)
+        .values("key_id", "token")
+        .annotate(reports=Count("id"))
+        .filter(reports__gte=2)
+        .values_list("key_id", "token")
+    )
+    candidates = {pair for pair in reported_twice if pair in pairs} | set(existing)
+    active: dict[TokenPair, list[dict]] = defaultdict(list)
+    if candidates:
+        for report in (
+            standing_reports()
+            .filter(key_id__in={k for k, _ in candidates}, token__any={t for _, t in candidates})
+            .values("id", "organisation_id", "key_id", "token", "created_at", "active_since")
+        ):
+            pair = (report["key_id"], report["token"])
+            if pair in candidates:
+                active[pair].append(report)
+
     to_create = [pair for pair in pairs if pair not in existing and len(active[pair]) >= 2]
     if to_create:
         Match.objects.bulk_create([Match(key_id=k, token=t, created_at=now, updated_at=now) for k, t in to_create])
@@ -86,8 +94,10 @@ def matches_sync(*, actor: Actor, pairs: Iterable[TokenPair]) -> MatchChanges:
         participants[participant.match_id][participant.organisation_id] = participant
 
     new_participants: list[MatchParticipant] = []
-    changed_participants: list[MatchParticipant] = []
-    changed_matches: list[Match] = []
+    rejoined: list[MatchParticipant] = []
+    left: list[int] = []  # participant ids
+    # bulk_update writes a CASE per row and field; most changes share their values, one UPDATE each.
+    changed_matches: dict[str, list[int]] = defaultdict(list)  # new status -> match ids
     for pair, match in existing.items():
         reports = active[pair]
         by_org = {report["organisation_id"]: report for report in reports}
@@ -109,12 +119,12 @@ def matches_sync(*, actor: Actor, pairs: Iterable[TokenPair]) -> MatchChanges:
                 # A participant is dated by its report's arrival, whenever the match itself formed.
                 participant.active, participant.report_id = True, report["id"]
                 participant.joined_at = report["active_since"]
-                changed_participants.append(participant)
+                rejoined.append(participant)
                 joined.append(organisation_id)
         for organisation_id, participant in current.items():
             if participant.active and organisation_id not in by_org:
                 participant.active = False
-                changed_participants.append(participant)
+                left.append(participant.pk)
         if joined and match.pk not in changes.created:
             changes.joined[match.pk] = joined
         status = _next_status(match, by_org, reports, now)
@@ -124,14 +134,18 @@ def matches_sync(*, actor: Actor, pairs: Iterable[TokenPair]) -> MatchChanges:
             if status == MatchStatus.QUARANTINED:
                 changes.quarantined.append(match.pk)
             match.status, match.updated_at = status, now
-            changed_matches.append(match)
+            changed_matches[status].append(match.pk)
         elif joined:
             match.updated_at = now
-            changed_matches.append(match)
+            changed_matches[status].append(match.pk)
 
     MatchParticipant.objects.bulk_create(new_participants)
-    MatchParticipant.objects.bulk_update(changed_participants, ["active", "report_id", "joined_at"])
-    Match.objects.bulk_update(changed_matches, ["status", "updated_at"])
+    MatchParticipant.objects.bulk_update(rejoined, ["active", "report_id", "joined_at"])
+    if left:
+        MatchParticipant.objects.filter(pk__in=left).update(active=False)
+    for status, match_ids in changed_matches.items():
+        Match.objects.filter(pk__in=match_ids).update(status=status, updated_at=now)
+    changes.matched = set(existing)
     for match_id in changes.quarantined:
         # The hub's log, not the reporter's: a quarantine may count reporters the reporter cannot see.
         audit_log(

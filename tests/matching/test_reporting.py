@@ -78,6 +78,33 @@ def test_a_bad_batch_is_refused_whole_listing_every_bad_item(alice: Actor, rfc_k
     assert not AuditEvent.objects.filter(action="report.submitted").exists()
 
 
+_NOW = timezone.now()
+
+
+@pytest.mark.parametrize(
+    ("bad", "pointer"),
+    [
+        ({"token": "ABC"}, "/items/1/token"),
+        ({"key_id": "ffffffffffffffff"}, "/items/1/key_id"),
+        ({"namespace": "dogecoin"}, "/items/1/namespace"),
+        ({"category": "fraud"}, "/items/1/category"),
+        ({"confidence": "certain"}, "/items/1/confidence"),
+        ({"first_seen": _NOW, "last_seen": _NOW - timedelta(days=1)}, "/items/1/last_seen"),
+        ({"value_currency": "EUR"}, "/items/1/value_currency"),
+        ({"token": token_for(0)}, "/items/1/token"),
+        ({"policy": {"tlp": "ultraviolet"}}, "/items/1/policy/tlp"),
+    ],
+)
+def test_one_bad_item_of_any_kind_refuses_the_batch_and_is_named(
+    alice: Actor, rfc_key, bad: dict, pointer: str
+) -> None:
+    items = [report_item(token_for(0), rfc_key.key_id), {**report_item(token_for(1), rfc_key.key_id), **bad}]
+    with pytest.raises(ValidationFailed) as caught:
+        report_submit(actor=alice, items=items)
+    assert [error["pointer"] for error in caught.value.errors] == [pointer]
+    assert not Report.objects.exists()
+
+
 def test_a_retired_key_id_is_refused(alice: Actor, rfc_key) -> None:
     oprf_key_rotate(actor=SYSTEM)
     oprf_key_retire(actor=SYSTEM, key_id=rfc_key.key_id)
