@@ -83,6 +83,17 @@ def public_ids(kind: str, pks: Iterable[int], *, scope: int = 0) -> list[str]:
     ]
 
 
+def public_ids(kind: str, pks: list[int], *, scope: int = 0) -> list[str]:
+    """`public_id` of each of `pks`, in one cipher call and one encoding: a screening shows hundreds."""
+    tag = _block(kind, scope)
+    blocks = _aes(b"".join(tag + int(pk).to_bytes(8, "big") for pk in pks))
+    # Four zero bytes round each block up to 32 letters, the first 26 of which spell the block alone.
+    text = base64.b32encode(b"".join(blocks[i : i + 16] + bytes(4) for i in range(0, len(blocks), 16)))
+    text = text.decode().lower()
+    prefix = f"{KINDS[kind]}_"
+    return [prefix + text[i : i + 26] for i in range(0, len(text), 32)]
+
+
 def internal_id(kind: str, value: str, *, scope: int = 0) -> int:
     """The row id behind a public id of `kind`, or NotFound for anything else (forged, other kind)."""
     if not isinstance(value, str) or not _FULL.fullmatch(value) or not value.startswith(KINDS[kind] + "_"):

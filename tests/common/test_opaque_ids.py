@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from apps.common.actors import Actor
 from apps.common.errors import NotFound
-from apps.common.public_ids import KINDS, internal_id, public_id
+from apps.common.public_ids import KINDS, internal_id, public_id, public_ids
 from apps.matching.models import Match
 from apps.matching.reporting import report_submit
 from apps.routing.models import Delivery, Notification, WebhookEndpoint
@@ -122,3 +122,9 @@ def test_only_the_spelling_the_hub_writes_names_a_row() -> None:
     for sibling in {alphabet[(last & ~3) | spare] for spare in range(4)} - {value[-1]}:
         with pytest.raises(NotFound):
             internal_id("report", value[:-1] + sibling)
+
+
+def test_many_ids_at_once_are_spelled_as_one_at_a_time() -> None:
+    pks = [1, 42, 2**40, 2**63 - 1]
+    assert public_ids("participant", pks, scope=7) == [public_id("participant", pk, scope=7) for pk in pks]
+    assert public_ids("report", []) == []

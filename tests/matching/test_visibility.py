@@ -4,7 +4,9 @@ import pytest
 from django.urls import reverse
 
 from apps.common.actors import Actor
+from apps.indicators.models import Report
 from apps.matching.reporting import report_submit
+from apps.matching.visibility import counterpart_view, counterpart_views
 from tests.factories import report_item, token_for
 
 pytestmark = pytest.mark.django_db
@@ -86,3 +88,18 @@ def test_screening_follows_the_same_rules(world, rfc_key, visibility, audience) 
     if expected is None:
         assert result["categories"] == []
         assert result["match_status"] is None
+
+
+def test_many_counterparts_at_once_read_as_each_one_alone(world, rfc_key) -> None:
+    policies = [{"visibility": "named"}, {"visibility": "anonymous"}, {"visibility": "silent"}]
+    policies += [{"audience_sectors": ["ngo"]}, {"audience_exclude": ["beta-exchange"]}]
+    for n, policy in enumerate(policies):
+        report_submit(
+            actor=Actor(organisation=world.org_a), items=[report_item(token_for(n), rfc_key.key_id)], policy=policy
+        )
+    report_submit(actor=Actor(organisation=world.org_b), items=[report_item(token_for(0), rfc_key.key_id)])
+    reports = list(Report.objects.select_related("organisation").order_by("-pk"))
+    alone = [counterpart_view(report, world.org_b) for report in reports]
+    # B sees A's named and anonymous reports; its own, the silent and the out-of-audience ones are left out.
+    assert counterpart_views(reports, world.org_b) == [view.as_dict() for view in alone if view is not None]
+    assert [view["visibility"] for view in counterpart_views(reports, world.org_b)] == ["anonymous", "named"]
