@@ -225,9 +225,9 @@ def free_port() -> int:
 
 
 @contextmanager
-def bench_database() -> Iterator[str]:
+def bench_database(prefix: str = "vigil_bench_matching") -> Iterator[str]:
     """A fresh PostgreSQL database for this run, dropped afterwards whatever happens."""
-    name = f"vigil_bench_matching_{os.getpid()}"
+    name = f"{prefix}_{os.getpid()}"
     admin = psycopg2.connect(ADMIN_DSN)
     admin.autocommit = True
     try:
@@ -769,16 +769,35 @@ def table_sizes(quick: bool) -> tuple[int, ...]:
     return sizes
 
 
-def measure(
-    sizes: tuple[int, ...], work: Path, env: dict[str, str], consortia: tuple[Consortium, ...], soak_seconds: float
-) -> list[Row]:
-    """Everything, on the database `env` names; Django is set up here, so its imports come only now."""
+def django_setup(env: dict[str, str]) -> None:
+    """Set Django up on the database `env` names: the hub's imports can come only after this."""
     os.environ.update(env)
     os.environ.pop("REDIS_URL", None)  # tasks in-process: no broker needed
     sys.path.insert(0, str(ROOT))
     import django
 
     django.setup()
+
+
+def organisation(name: str, index: int) -> Any:
+    """An organisation of one of the sectors in turn, notified in its inbox only: without a broker the hub
+    would send every e-mail inside the request that caused it (about 20 ms each); deployed, Celery sends
+    them afterwards. Inbox only keeps that out of the timings."""
+    from apps.common.actors import SYSTEM, Actor
+    from apps.organisations.services import organisation_create
+    from apps.routing.models import Event
+    from apps.routing.services import channels_set
+
+    created = organisation_create(actor=SYSTEM, name=name, sector=SECTORS[index % len(SECTORS)], jurisdiction="GB")
+    channels_set(actor=Actor(organisation=created), organisation=created, choices={event: [] for event in Event.values})
+    return created
+
+
+def measure(
+    sizes: tuple[int, ...], work: Path, env: dict[str, str], consortia: tuple[Consortium, ...], soak_seconds: float
+) -> list[Row]:
+    """Everything, on the database `env` names."""
+    django_setup(env)
     from django.db import connections
 
     try:
@@ -792,20 +811,9 @@ def measure_all(
 ) -> list[Row]:
     from django.core.management import call_command
 
-    from apps.common.actors import SYSTEM, Actor
+    from apps.common.actors import SYSTEM
     from apps.oprf.services import oprf_key_ensure
-    from apps.organisations.services import api_key_create, organisation_create
-    from apps.routing.models import Event
-    from apps.routing.services import channels_set
-
-    # Without a broker the hub would send every e-mail inside the request that caused it (about 20 ms
-    # each); deployed, Celery sends them afterwards. Inbox only keeps that out of the timings.
-    inbox_only = {event: [] for event in Event.values}
-
-    def organisation(name: str, index: int) -> Any:
-        created = organisation_create(actor=SYSTEM, name=name, sector=SECTORS[index % len(SECTORS)], jurisdiction="GB")
-        channels_set(actor=Actor(organisation=created), organisation=created, choices=inbox_only)
-        return created
+    from apps.organisations.services import api_key_create
 
     def member(consortium: Consortium, index: int) -> Member:
         # Each consortium has members of its own, each of another sector: anonymous, they show one
