@@ -14,7 +14,6 @@ import random
 import secrets
 import sys
 import tempfile
-import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -22,11 +21,13 @@ from pathlib import Path
 
 import httpx
 from matching import (
+    CONCURRENCY,
     SEED_ORGS,
     WORKERS,
     Row,
     Table,
     bench_database,
+    concurrent_requests,
     django_setup,
     hub_env,
     organisation,
@@ -43,7 +44,6 @@ QUICK_ENTRIES = 100_000
 SIGNAL_TYPE = "video_md5"
 WARMUP = 200
 REQUESTS = 2_000  # per server
-CONCURRENCY = 8
 THROUGHPUT_ROUNDS = 2  # per server, alternating, so a passing load falls on both
 ROUND_SECONDS = 10.0
 LATENCY_GOAL = 1.0  # Vigil's p50 and p99 over HMA's
@@ -136,28 +136,11 @@ def latencies(hma: Server, vigil: Server, hma_mix: list, vigil_mix: list) -> dic
 
 def requests_per_second(server: Server, values: list[str]) -> tuple[int, float]:
     """Requests that CONCURRENCY clients, each on its own connection, complete in ROUND_SECONDS; and seconds."""
-    counts = [0] * CONCURRENCY
-    failures: list[str] = []
-    deadline = time.perf_counter() + ROUND_SECONDS
 
-    def client_loop(index: int) -> None:
-        with server.client() as client:
-            while time.perf_counter() < deadline:
-                response = server.ask(client, random.choice(values))
-                if response.status_code != 200:
-                    failures.append(f"{response.status_code}: {response.text[:200]}")
-                    return
-                counts[index] += 1
+    def request(client: httpx.Client) -> httpx.Response:
+        return server.ask(client, random.choice(values))
 
-    started = time.perf_counter()
-    threads = [threading.Thread(target=client_loop, args=(i,)) for i in range(CONCURRENCY)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    if failures:
-        raise RuntimeError(f"{server.name} answered {failures[0]}")
-    return sum(counts), time.perf_counter() - started
+    return concurrent_requests(server.client, request, ROUND_SECONDS, server.name)
 
 
 def latency_rows(hma: Server, vigil: Server, hma_mix: list, vigil_mix: list) -> list[Row]:

@@ -15,7 +15,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -172,23 +172,21 @@ class Hub:
     def workers(self) -> list[str]:
         return Path(f"/proc/{self.pid}/task/{self.pid}/children").read_text().split()
 
-    def worker_peak_rss_mb(self) -> list[float]:
-        """VmHWM of each worker: its peak resident set since it started (Linux /proc)."""
-        peaks = []
-        for worker in self.workers():
-            for line in Path(f"/proc/{worker}/status").read_text().splitlines():
-                if line.startswith("VmHWM:"):
-                    peaks.append(int(line.split()[1]) / 1024)  # kB
-        return peaks
-
-    def worker_rss_mb(self) -> list[float]:
-        """VmRSS of each worker now."""
+    def _worker_status_mb(self, field: str) -> list[float]:
         sizes = []
         for worker in self.workers():
             for line in Path(f"/proc/{worker}/status").read_text().splitlines():
-                if line.startswith("VmRSS:"):
+                if line.startswith(f"{field}:"):
                     sizes.append(int(line.split()[1]) / 1024)  # kB
         return sizes
+
+    def worker_peak_rss_mb(self) -> list[float]:
+        """VmHWM of each worker: its peak resident set since it started (Linux /proc)."""
+        return self._worker_status_mb("VmHWM")
+
+    def worker_rss_mb(self) -> list[float]:
+        """VmRSS of each worker now."""
+        return self._worker_status_mb("VmRSS")
 
     def worker_cpu_seconds(self) -> float:
         """User + system CPU of the workers so far; the master only supervises."""
@@ -460,15 +458,16 @@ def screen_step(hub: Hub, table: Table, api_key: str) -> tuple[Row, float]:
     return row, max(peaks)
 
 
-def requests_per_second(hub: Hub, api_key: str, request: Any) -> float:
-    """Requests/s that CONCURRENCY clients, each on its own connection, complete in THROUGHPUT_SECONDS."""
-    headers = {"Authorization": f"Bearer {api_key}"}
+def concurrent_requests(
+    connect: Callable[[], httpx.Client], request: Callable[[httpx.Client], httpx.Response], seconds: float, what: str
+) -> tuple[int, float]:
+    """Requests that CONCURRENCY clients, each on its own connection, complete in `seconds`; and the seconds."""
     counts = [0] * CONCURRENCY
     failures: list[str] = []
-    deadline = time.perf_counter() + THROUGHPUT_SECONDS
+    deadline = time.perf_counter() + seconds
 
     def client_loop(index: int) -> None:
-        with httpx.Client(base_url=f"{hub.url}/api/v1/", headers=headers, timeout=60.0) as client:
+        with connect() as client:
             while time.perf_counter() < deadline:
                 response = request(client)
                 if response.status_code != 200:
@@ -483,8 +482,19 @@ def requests_per_second(hub: Hub, api_key: str, request: Any) -> float:
     for thread in threads:
         thread.join()
     if failures:
-        raise RuntimeError(f"hub answered {failures[0]}")
-    return sum(counts) / (time.perf_counter() - started)
+        raise RuntimeError(f"{what} answered {failures[0]}")
+    return sum(counts), time.perf_counter() - started
+
+
+def requests_per_second(hub: Hub, api_key: str, request: Callable[[httpx.Client], httpx.Response]) -> float:
+    """Requests/s that CONCURRENCY clients complete in THROUGHPUT_SECONDS."""
+    headers = {"Authorization": f"Bearer {api_key}"}
+
+    def connect() -> httpx.Client:
+        return httpx.Client(base_url=f"{hub.url}/api/v1/", headers=headers, timeout=60.0)
+
+    done, seconds = concurrent_requests(connect, request, THROUGHPUT_SECONDS, "hub")
+    return done / seconds
 
 
 def throughput_step(hub: Hub, table: Table, api_key: str) -> Row:
@@ -536,28 +546,17 @@ def soak_step(hub: Hub, table: Table, api_key: str, seconds: float) -> Row:
         events_before, tallies_before, bytes_before = audit_footprint()
         rss_before = hub.worker_rss_mb()
         headers = {"Authorization": f"Bearer {api_key}"}
-        counts = [[0] * SOAK_INTERVALS for _ in range(CONCURRENCY)]  # one list per client: no lock
-        failures: list[str] = []
-        started = time.perf_counter()
 
-        def client_loop(index: int) -> None:
-            with httpx.Client(base_url=f"{hub.url}/api/v1/", headers=headers, timeout=60.0) as client:
-                while (elapsed := time.perf_counter() - started) < seconds:
-                    response = client.post("screen", json={"key_id": table.key_id, "tokens": [random.choice(tokens)]})
-                    if response.status_code != 200:
-                        failures.append(f"{response.status_code}: {response.text[:200]}")
-                        return
-                    counts[index][min(SOAK_INTERVALS - 1, int(elapsed / interval))] += 1
+        def connect() -> httpx.Client:
+            return httpx.Client(base_url=f"{hub.url}/api/v1/", headers=headers, timeout=60.0)
 
-        threads = [threading.Thread(target=client_loop, args=(i,)) for i in range(CONCURRENCY)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
-        if failures:
-            raise RuntimeError(f"hub answered {failures[0]} ({len(failures)} client(s) stopped)")
-        rates = [sum(client[i] for client in counts) / interval for i in range(SOAK_INTERVALS)]
-        screens = sum(map(sum, counts))
+        def request(client: httpx.Client) -> httpx.Response:
+            return client.post("screen", json={"key_id": table.key_id, "tokens": [random.choice(tokens)]})
+
+        # One round of clients per interval: each round's rate is that interval's.
+        rounds = [concurrent_requests(connect, request, interval, "hub") for _ in range(SOAK_INTERVALS)]
+        rates = [done / elapsed for done, elapsed in rounds]
+        screens = sum(done for done, _ in rounds)
         shown = ", ".join(f"{rate:,.0f}" for rate in rates)
         print(f"   {screens:,} screens, 0 errors; screens/s in each {interval:.0f} s: {shown}")
         rss_after = hub.worker_rss_mb()
