@@ -565,15 +565,16 @@ def soak_step(hub: Hub, table: Table, api_key: str, seconds: float) -> Row:
             + ", ".join(f"{before:.1f} -> {after:.1f} MB" for before, after in zip(rss_before, rss_after, strict=False))
         )
         # What an auditor gets: each finished minute sealed into one chained event per screener.
+        tallies = audit_footprint()[1] - tallies_before
         sealed = screen_tallies_seal(now=timezone.now() + timedelta(minutes=2))
-        events, tallies, footprint = audit_footprint()
+        events, _, footprint = audit_footprint()
         print(
-            f"   audit: {tallies - tallies_before} per-minute tallies, sealed into {sealed} chained events "
+            f"   audit: {tallies} per-minute tallies, sealed into {sealed} chained events "
             f"({events - events_before} new events in all); {(footprint - bytes_before) / screens:.1f} bytes a screen"
         )
     ratio = rates[-1] / rates[0]
     return Row(
-        f"soak {seconds / 60:.0f} min at {size}",
+        f"soak {seconds:.0f} s at {size}",
         f"last {rates[-1]:,.0f} /s",
         f"first {rates[0]:,.0f} /s",
         ratio,
