@@ -80,14 +80,11 @@ class CounterpartView:
         }
 
 
-def counterpart_view(report: Any, viewer: ViewerLike) -> CounterpartView | None:
-    """What `viewer` may see of another organisation's `report` (its organisation prefetched)."""
-    if report.organisation_id == viewer.pk or not may_see(report, viewer):
-        return None
+def _counterpart(report: Any, handle: str) -> CounterpartView:
     organisation = report.organisation
     named = report.visibility == Visibility.NAMED
     return CounterpartView(
-        participant=participant_handle(report.pk, viewer.pk),
+        participant=handle,
         visibility=report.visibility,
         sector=organisation.sector,
         jurisdiction=organisation.jurisdiction,
@@ -98,24 +95,16 @@ def counterpart_view(report: Any, viewer: ViewerLike) -> CounterpartView | None:
     )
 
 
+def counterpart_view(report: Any, viewer: ViewerLike) -> CounterpartView | None:
+    """What `viewer` may see of another organisation's `report` (its organisation prefetched)."""
+    if report.organisation_id == viewer.pk or not may_see(report, viewer):
+        return None
+    return _counterpart(report, participant_handle(report.pk, viewer.pk))
+
+
 def counterpart_views(reports: Sequence[Any], viewer: ViewerLike) -> list[dict[str, Any]]:
     """`counterpart_view(report, viewer).as_dict()` of each report the viewer may see, in order, the others
-    left out. A screening shows hundreds: their handles come from one cipher call, and no view object is built."""
+    left out. A screening shows hundreds: their handles come from one cipher call."""
     seen = [report for report in reports if report.organisation_id != viewer.pk and may_see(report, viewer)]
     handles = public_ids("participant", [report.pk for report in seen], scope=viewer.pk)
-    views = []
-    for report, handle in zip(seen, handles, strict=True):
-        organisation = report.organisation
-        named = report.visibility == Visibility.NAMED and organisation.name
-        views.append(
-            {
-                "participant": handle,
-                "visibility": report.visibility,
-                "organisation": {"name": organisation.name, "slug": organisation.slug} if named else None,
-                "sector": organisation.sector,
-                "jurisdiction": organisation.jurisdiction,
-                "category": report.category,
-                "tlp": report.tlp,
-            }
-        )
-    return views
+    return [_counterpart(report, handle).as_dict() for report, handle in zip(seen, handles, strict=True)]
