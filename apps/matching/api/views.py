@@ -8,6 +8,7 @@ from rest_framework.views import APIView
 from vigil_client.contract import SCREEN_BATCH_MAX, SIGHTING_VISIBILITIES
 
 from apps.common.api import validated
+from apps.common.renderers import FastJSONRenderer
 from apps.common.throttles import OrganisationRateThrottle
 from apps.indicators.services import TOKEN_PATTERN
 from apps.matching import selectors, services
@@ -77,6 +78,7 @@ class ScreenApi(APIView):
     required_scopes = {Scope.SCREEN}
     throttle_classes = [OrganisationRateThrottle]
     throttle_scope = "screen"
+    renderer_classes = [FastJSONRenderer]
 
     class InputSerializer(serializers.Serializer):
         class Meta:
