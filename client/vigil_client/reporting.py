@@ -9,6 +9,7 @@ import secrets
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import Executor, Future, ThreadPoolExecutor
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 from decimal import Decimal, InvalidOperation
@@ -460,11 +461,13 @@ def report(
             progress(len(rows))
 
     # Two stages in step: batch n+1 is tokenised while batch n is stored and matched at the hub.
-    with ThreadPoolExecutor(max_workers=1) as evaluating:
+    with ExitStack() as stack:
+        evaluating = stack.enter_context(ThreadPoolExecutor(max_workers=1))
         started: deque[tuple[int, list[ReportRow], Future[dict[tuple[str, str], str]]]] = deque()
+        running: Tokenizer | None = None  # entered at the first unsent batch: its processes serve every batch
         for number, rows in unsent():
-            tokenizer = tokenizer or _run_tokenizer(hub, run)
-            started.append((number, rows, _tokens_started(evaluating, record, tokenizer, rows)))
+            running = running or stack.enter_context(tokenizer or _run_tokenizer(hub, run))
+            started.append((number, rows, _tokens_started(evaluating, record, running, rows)))
             if len(started) == 2:
                 send(*started.popleft())
         while started:

@@ -4,6 +4,7 @@ import os
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
+from contextlib import ExitStack
 from dataclasses import dataclass
 from functools import partial
 from itertools import chain, islice
@@ -54,7 +55,9 @@ class Tokenizer:
 
     For a stream of several batches the elliptic-curve work runs in `processes` worker processes
     (libsodium's calls hold the GIL, so threads would share one core), while threads in this
-    process carry each batch to the hub: the network and every core stay busy.
+    process carry each batch to the hub: the network and every core stay busy. Used as a context
+    manager, it keeps its worker processes for every call inside, so a report of many batches
+    starts them once.
     """
 
     def __init__(
@@ -75,10 +78,21 @@ class Tokenizer:
         self.consortium = (
             Consortium(self.key, hub.trustee_keys, http=hub.http) if self.key.threshold is not None else None
         )
+        self._crunch: ProcessPoolExecutor | None = None
+
+    def __enter__(self) -> "Tokenizer":
+        if self.processes > 1:
+            self._crunch = ProcessPoolExecutor(max_workers=self.processes, mp_context=get_context("spawn"))
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        if self._crunch is not None:
+            self._crunch.shutdown(cancel_futures=True)
+            self._crunch = None
 
     def tokens_for(self, namespace: str, canonical_addresses: list[str]) -> list[str]:
         """Tokens for already-canonical addresses; raises voprf.ProofError if the hub's proof fails."""
-        results = self._batch(namespace, canonical_addresses, None)
+        results = list(self.tokenize(namespace, canonical_addresses))
         refused = [result for result in results if result.token is None]
         if refused:
             raise ValueError(f"not a canonical {namespace} address: {refused[0].address!r} ({refused[0].error})")
@@ -109,10 +123,11 @@ class Tokenizer:
                 yield from self._batch(namespace, chunk, None) if chunk else []
             return
         pending: deque[Future[list[TokenResult]]] = deque()
-        with (
-            ProcessPoolExecutor(max_workers=self.processes, mp_context=get_context("spawn")) as crunch,
-            ThreadPoolExecutor(max_workers=self.processes + 1) as carriers,
-        ):
+        with ExitStack() as stack:
+            crunch = self._crunch or stack.enter_context(
+                ProcessPoolExecutor(max_workers=self.processes, mp_context=get_context("spawn"))
+            )
+            carriers = stack.enter_context(ThreadPoolExecutor(max_workers=self.processes + 1))
             for chunk in chunks:
                 pending.append(carriers.submit(self._batch, namespace, chunk, crunch))
                 if len(pending) > self.processes:

@@ -1,10 +1,11 @@
 """The client against a live hub over real HTTP: tokens, privacy of request bodies, refusals."""
 
 import json
+from typing import Any
 
 import httpx
 import pytest
-from vigil_client import voprf
+from vigil_client import tokens, voprf
 from vigil_client.addresses import normalise, oprf_input
 from vigil_client.hub import Hub, HubError, KeyMismatchError
 from vigil_client.tokens import Tokenizer
@@ -129,6 +130,36 @@ def test_results_keep_input_order_across_many_batches(hub_world, processes: int)
     assert len({result.token for result in results if result.token}) == 24
     expected = voprf.token_from_output(voprf.evaluate_direct(RFC_SECRET, oprf_input("evm", addresses[20])))
     assert results[20].token == expected
+
+
+def _counting_pools(monkeypatch) -> list[int]:
+    """One entry for each pool of worker processes a tokenizer starts."""
+    started: list[int] = []
+
+    class Counting(tokens.ProcessPoolExecutor):
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            started.append(1)
+            super().__init__(*args, **kwargs)
+
+    monkeypatch.setattr(tokens, "ProcessPoolExecutor", Counting)
+    return started
+
+
+@pytest.mark.postgres_only  # parallel batches are concurrent requests, which PostgreSQL takes
+def test_a_tokenizer_kept_open_starts_its_worker_processes_once_for_every_call(hub_world, monkeypatch) -> None:
+    url, world = hub_world
+    started = _counting_pools(monkeypatch)
+    addresses = [f"0x{n:040x}" for n in range(1, 9)]
+    with Tokenizer(Hub(url, world.secret_a), batch_size=2, processes=2) as tokenizer:
+        found = tokenizer.tokens_for("evm", addresses[:4]) + tokenizer.tokens_for("evm", addresses[4:])
+    assert len(started) == 1
+    assert found == [
+        voprf.token_from_output(voprf.evaluate_direct(RFC_SECRET, oprf_input("evm", address))) for address in addresses
+    ]
+    # Outside a `with`, each call that needs them starts its own.
+    tokenizer = Tokenizer(Hub(url, world.secret_a), batch_size=2, processes=2)
+    assert tokenizer.tokens_for("evm", addresses[:4]) + tokenizer.tokens_for("evm", addresses[4:]) == found
+    assert len(started) == 3
 
 
 def test_the_client_waits_out_a_short_rate_limit_but_not_a_daily_quota(monkeypatch) -> None:
