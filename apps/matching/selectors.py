@@ -117,7 +117,8 @@ def match_page_visible_to(*, organisation: Organisation, before: str | None, lim
         )
     ordered = mine.order_by("-joined_at", "match__key_id", "match__token").values_list("match_id", flat=True)
     views: list[dict[str, Any]] = []
-    chunk_size = max(limit * 2, 50)
+    # Nearly every candidate is usually visible: a page's worth at a time, each prefetched whole.
+    chunk_size = max(limit, 50)
     for start in itertools.count(0, chunk_size):
         ids = list(ordered[start : start + chunk_size])
         if not ids:

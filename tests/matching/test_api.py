@@ -28,6 +28,23 @@ def test_matches_page_with_a_cursor(world, rfc_key) -> None:
     assert second["next_before"] is None
 
 
+def test_a_page_skips_any_number_of_matches_hidden_from_the_caller(world, rfc_key) -> None:
+    def report(organisation, tokens: list[str], **policy: object) -> None:
+        items = [report_item(token, rfc_key.key_id) for token in tokens]
+        report_submit(actor=Actor(organisation=organisation), items=items, policy=policy)
+
+    visible, hidden = [token_for(f"seen-{n}") for n in range(5)], [token_for(f"hidden-{n}") for n in range(120)]
+    report(world.org_b, visible)
+    report(world.org_b, hidden, visibility="silent")
+    report(world.org_a, visible)
+    report(world.org_a, hidden)  # newer: a page reads these first, more than one chunk of them
+    first = world.client_a.get(reverse("api:matches"), {"page_size": 3}).json()
+    second = world.client_a.get(reverse("api:matches"), {"page_size": 3, "before": first["next_before"]}).json()
+    # One batch joined its matches at one moment: they come in token order.
+    assert [view["token"] for view in first["results"] + second["results"]] == sorted(visible)
+    assert second["next_before"] is None
+
+
 def test_a_match_an_organisation_is_not_in_is_a_404(world, rfc_key) -> None:
     outsider = OrganisationFactory(name="Outsider")
     _, secret = ApiKeyFactory.with_secret(organisation=outsider, scopes=["read"])
