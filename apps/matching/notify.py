@@ -11,6 +11,7 @@ from typing import Any
 from django.utils import timezone
 
 from apps.common.public_ids import public_id
+from apps.common.rows import rows_insert
 from apps.indicators.selectors import standing_reports
 from apps.matching.hooks import matches_seen
 from apps.matching.locks import TokenPair
@@ -54,7 +55,7 @@ def _notify_matches(matches: Iterable[Match]) -> int:
     ):
         told[(recipient_id, match_id)].add(report_id)
     notifications: list[Notification] = []
-    told_rows: list[ToldAbout] = []
+    told_rows: list[tuple[int, int, int]] = []  # (recipient, report, match) ids
     seen: list[tuple[int, int]] = []
     for match in matches:
         for participant in match.participants.all():
@@ -76,10 +77,10 @@ def _notify_matches(matches: Iterable[Match]) -> int:
             if not heard:
                 seen.append((viewer.pk, match.pk))
             notifications.append(_notify(viewer.pk, event, match, {**view, "new_counterparts": new}))
-            told_rows += [ToldAbout(recipient_id=viewer.pk, report_id=report_id, match=match) for report_id in new_ids]
+            told_rows += [(viewer.pk, report_id, match.pk) for report_id in new_ids]
             heard.update(new_ids)
     Notification.objects.bulk_create(notifications)
-    ToldAbout.objects.bulk_create(told_rows, ignore_conflicts=True)
+    rows_insert(ToldAbout, ["recipient", "report", "match"], told_rows, ignore_conflicts=True)
     matches_seen.send(sender=Match, seen=seen)
     deliver_notifications(notifications)
     return len(notifications)

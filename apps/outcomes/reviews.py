@@ -11,6 +11,7 @@ from apps.audit.services import audit_log
 from apps.common.actors import SYSTEM, Actor
 from apps.common.errors import ValidationFailed
 from apps.common.public_ids import public_id
+from apps.common.rows import rows_insert
 from apps.outcomes.models import OutcomeKind, Review
 from apps.outcomes.precision import SECTOR_PRECISION
 from apps.routing.models import Event, Notification
@@ -20,10 +21,8 @@ from apps.routing.services import deliver_notifications
 def reviews_open(*, seen: list[tuple[int, int]]) -> None:
     """A review for each (organisation, match) just told of; one per participant, however often it is told."""
     now = timezone.now()
-    Review.objects.bulk_create(
-        [Review(organisation_id=org_id, match_id=match_id, opened_at=now) for org_id, match_id in seen],
-        ignore_conflicts=True,
-    )
+    rows = [(org_id, match_id, now) for org_id, match_id in seen]
+    rows_insert(Review, ["organisation", "match", "opened_at"], rows, ignore_conflicts=True)
     SECTOR_PRECISION.forget()  # a new matched report moves its sector's figure
 
 

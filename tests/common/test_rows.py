@@ -1,0 +1,42 @@
+"""Plain rows inserted without a model each are stored exactly as `bulk_create` stores them."""
+
+import pytest
+from django.forms.models import model_to_dict
+from django.utils import timezone
+
+from apps.common.rows import rows_insert
+from apps.matching.models import Match
+from apps.outcomes.models import Review
+
+pytestmark = pytest.mark.django_db
+
+
+def _stored() -> list[dict]:
+    return [model_to_dict(review, exclude=["id"]) for review in Review.objects.order_by("match_id", "organisation_id")]
+
+
+def test_rows_are_stored_as_bulk_create_stores_them_each_other_field_at_its_default(world) -> None:
+    now = timezone.now()
+    matches = [Match.objects.create(key_id="k", token=f"t{n}") for n in range(3)]
+    orgs = [world.org_a.pk, world.org_b.pk]
+    Review.objects.bulk_create([Review(organisation_id=o, match=m, opened_at=now) for m in matches for o in orgs])
+    expected = _stored()
+    Review.objects.all().delete()
+
+    rows_insert(Review, ["organisation", "match", "opened_at"], [(o, m.pk, now) for m in matches for o in orgs])
+
+    assert _stored() == expected
+
+
+def test_conflicting_rows_are_skipped_when_asked(world) -> None:
+    match = Match.objects.create(key_id="k", token="t")
+    opened = timezone.now()
+    rows_insert(Review, ["organisation", "match", "opened_at"], [(world.org_a.pk, match.pk, opened)])
+
+    rows = [(world.org_a.pk, match.pk, timezone.now()), (world.org_b.pk, match.pk, opened)]
+    rows_insert(Review, ["organisation", "match", "opened_at"], rows, ignore_conflicts=True)
+
+    assert {(r.organisation_id, r.opened_at) for r in Review.objects.all()} == {
+        (world.org_a.pk, opened),
+        (world.org_b.pk, opened),
+    }
