@@ -50,12 +50,6 @@ def visible_counterparts(match: Match, viewer: Organisation) -> list[MatchPartic
     ]
 
 
-def match_visible_to(match: Match, viewer: Organisation) -> bool:
-    """Whether `match_view` shows the match to `viewer`: it takes part, and sees another participant."""
-    own = any(p.active and p.organisation_id == viewer.pk for p in match.participants.all())
-    return own and bool(visible_counterparts(match, viewer))
-
-
 def match_view(match: Match, viewer: Organisation) -> dict[str, Any] | None:
     """The match as `viewer` may see it, or None when no other participant is visible to it.
 
@@ -321,16 +315,55 @@ def screen_reported_pairs(pairs: Iterable[TokenPair]) -> list[TokenPair]:
     return [pair for pair in dict.fromkeys(pairs) if pair in reported]
 
 
+class _Reporter(NamedTuple):
+    is_active: bool
+
+
+class _CounterpartReport(NamedTuple):
+    """Another participant's report, as `may_see` reads it: all `matched_pairs_visible_to` needs of it."""
+
+    match_id: int
+    organisation_id: int
+    visibility: str
+    audience_sectors: list[str]
+    audience_include: list[int]
+    audience_exclude: list[int]
+    organisation: _Reporter
+
+
 def matched_pairs_visible_to(*, organisation: Organisation, pairs: Iterable[TokenPair]) -> set[TokenPair]:
-    """The tokens among `pairs` that are in a match the organisation may see."""
+    """The tokens among `pairs` that are in a match the organisation may see: one `match_view` would show.
+
+    A batch can make thousands of matches; their views are not needed here, only whether the caller
+    takes part and may see another participant's report, so plain rows are read instead of models.
+    """
     pairs = set(pairs)
-    matches = match_candidates_for(organisation=organisation).filter(
-        key_id__in={key for key, _ in pairs}, token__any={token for _, token in pairs}
+    mine = {
+        match_id: (key_id, token)
+        for match_id, key_id, token in MatchParticipant.objects.filter(
+            organisation=organisation,
+            active=True,
+            match__key_id__in={key for key, _ in pairs},
+            match__token__any={token for _, token in pairs},
+        )
+        .exclude(match__status=MatchStatus.DISMISSED)
+        .values_list("match_id", "match__key_id", "match__token")
+        if (key_id, token) in pairs
+    }
+    others = (
+        MatchParticipant.objects.filter(match_id__in=list(mine), active=True)
+        .exclude(organisation=organisation)
+        .values_list(
+            "match_id",
+            *(f"report__{name}" for name in _CounterpartReport._fields[1:-1]),
+            "report__organisation__status",
+        )
     )
+    active = OrganisationStatus.ACTIVE.value
     return {
-        (match.key_id, match.token)
-        for match in matches
-        if (match.key_id, match.token) in pairs and match_visible_to(match, organisation)
+        mine[row[0]]
+        for row in others
+        if may_see(_CounterpartReport._make((*row[:-1], _Reporter(row[-1] == active))), organisation)
     }
 
 

@@ -5,9 +5,12 @@ from django.urls import reverse
 
 from apps.common.actors import Actor
 from apps.indicators.models import Report
+from apps.matching.models import Match, MatchStatus
 from apps.matching.reporting import report_submit
+from apps.matching.selectors import match_candidates_for, match_view, matched_pairs_visible_to
 from apps.matching.visibility import counterpart_view, counterpart_views
-from tests.factories import report_item, token_for
+from apps.organisations.models import Organisation, OrganisationStatus
+from tests.factories import OrganisationFactory, report_item, token_for
 
 pytestmark = pytest.mark.django_db
 
@@ -103,3 +106,18 @@ def test_many_counterparts_at_once_read_as_each_one_alone(world, rfc_key) -> Non
     # B sees A's named and anonymous reports; its own, the silent and the out-of-audience ones are left out.
     assert counterpart_views(reports, world.org_b) == [view.as_dict() for view in alone if view is not None]
     assert [view["visibility"] for view in counterpart_views(reports, world.org_b)] == ["anonymous", "named"]
+
+
+def test_the_tokens_a_batch_answers_as_matched_are_those_whose_match_view_shows(world, rfc_key) -> None:
+    # Every policy of A's, a reporter suspended after matching, and a dismissed match, against B's reports.
+    tokens = [_report_both(world, rfc_key, visibility, audience) for visibility, audience in CASES]
+    suspended = OrganisationFactory(sector="exchange")
+    for organisation in (suspended, world.org_b):
+        report_submit(actor=Actor(organisation=organisation), items=[report_item(token_for("c"), rfc_key.key_id)])
+    Organisation.objects.filter(pk=suspended.pk).update(status=OrganisationStatus.SUSPENDED)
+    Match.objects.filter(token=tokens[0]).update(status=MatchStatus.DISMISSED)
+    pairs = {(rfc_key.key_id, token) for token in [*tokens, token_for("c"), token_for("never")]}
+    for viewer in Organisation.objects.all():
+        candidates = match_candidates_for(organisation=viewer)
+        shown = {(m.key_id, m.token) for m in candidates if match_view(m, viewer) is not None}
+        assert matched_pairs_visible_to(organisation=viewer, pairs=pairs) == shown & pairs
