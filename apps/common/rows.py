@@ -13,18 +13,20 @@ from django.db import connection, models
 
 def rows_insert(
     model: type[models.Model], fields: Sequence[str], rows: Sequence[tuple[Any, ...]], *, ignore_conflicts: bool = False
-) -> None:
-    """Insert `rows`, each the values of `fields` in order; every other field takes its default.
+) -> list[int]:
+    """Insert `rows`, each the values of `fields` in order, and return their ids in that order.
 
+    Every other field takes its default, computed once for all the rows: a field whose default must
+    differ from row to row (a fresh uuid) is given. With `ignore_conflicts` the ids are not returned.
     For models without JSON fields (psycopg2 has no jsonb[] adapter).
     """
     if not rows:
-        return
+        return []
     if connection.vendor != "postgresql":
-        model.objects.bulk_create(
+        created = model.objects.bulk_create(
             [model(**dict(zip(fields, row, strict=True))) for row in rows], ignore_conflicts=ignore_conflicts
         )
-        return
+        return [] if ignore_conflicts else [obj.pk for obj in created]
     given = [model._meta.get_field(name) for name in fields]
     rest = [field for field in model._meta.concrete_fields if not field.primary_key and field.name not in fields]
     columns = ", ".join(field.column for field in [*given, *rest])
@@ -32,7 +34,9 @@ def rows_insert(
     defaults = "".join(f", %s::{field.db_type(connection)}" for field in rest)
     sql = (
         f"INSERT INTO {model._meta.db_table} ({columns}) "  # noqa: S608 - names from the model, values as parameters
-        f"SELECT *{defaults} FROM unnest({arrays})" + (" ON CONFLICT DO NOTHING" if ignore_conflicts else "")
+        f"SELECT *{defaults} FROM unnest({arrays})"
+        # Rows are numbered from the sequence, and returned, in the order they are given.
+        + (" ON CONFLICT DO NOTHING" if ignore_conflicts else " RETURNING id")
     )
     params = [
         *(field.get_db_prep_save(field.get_default(), connection) for field in rest),
@@ -40,3 +44,4 @@ def rows_insert(
     ]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
+        return [] if ignore_conflicts else [pk for (pk,) in cursor.fetchall()]

@@ -1,6 +1,7 @@
 """The outbox: notifications written in the transaction that caused them, their deliveries, channels and
 webhook endpoints. Who is told what is decided above, in matching; nothing here knows a domain rule."""
 
+import uuid
 from collections import defaultdict
 from typing import Any
 
@@ -10,6 +11,7 @@ from django.utils import timezone
 from apps.audit.services import audit_log
 from apps.common.actors import Actor
 from apps.common.errors import Conflict, ValidationFailed
+from apps.common.rows import rows_insert
 from apps.organisations.models import Organisation
 from apps.routing.crypto import webhook_secret_encrypt, webhook_secret_generate
 from apps.routing.models import (
@@ -43,21 +45,20 @@ def deliver_notifications(notifications: list[Notification]) -> None:
     endpoints: dict[int, list[WebhookEndpoint]] = defaultdict(list)
     for endpoint in WebhookEndpoint.objects.filter(organisation_id__in=organisation_ids, enabled=True):
         endpoints[endpoint.organisation_id].append(endpoint)
-    webhooks, emails = [], []
+    webhooks, emails = [], []  # (notification, channel, endpoint, message id)
     for notification in notifications:
         channels = choices.get((notification.organisation_id, notification.event), DEFAULT_CHANNELS)
         if Channel.WEBHOOK in channels:
             webhooks += [
-                Delivery(notification=notification, channel=Channel.WEBHOOK, endpoint=endpoint)
+                (notification.pk, Channel.WEBHOOK.value, endpoint.pk, uuid.uuid4())
                 for endpoint in endpoints[notification.organisation_id]
                 if endpoint.wants(notification.event)
             ]
         if Channel.EMAIL in channels:
-            emails.append(Delivery(notification=notification, channel=Channel.EMAIL))
+            emails.append((notification.pk, Channel.EMAIL.value, None, uuid.uuid4()))
     # Every webhook before any e-mail, and they are enqueued in this order: member systems act on
     # webhooks in real time; e-mail only says "look".
-    created = Delivery.objects.bulk_create(webhooks + emails)
-    ids = [delivery.pk for delivery in created]
+    ids = rows_insert(Delivery, ["notification", "channel", "endpoint", "message_id"], webhooks + emails)
     if ids:
         transaction.on_commit(lambda: deliveries_hand_over(ids))
 

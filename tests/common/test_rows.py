@@ -40,3 +40,12 @@ def test_conflicting_rows_are_skipped_when_asked(world) -> None:
         (world.org_a.pk, opened),
         (world.org_b.pk, opened),
     }
+
+
+def test_the_ids_come_back_in_the_order_the_rows_were_given(world) -> None:
+    matches = [Match.objects.create(key_id="k", token=f"t{n}") for n in range(4)]
+    rows = [(world.org_a.pk, match.pk, timezone.now()) for match in reversed(matches)]
+
+    ids = rows_insert(Review, ["organisation", "match", "opened_at"], rows)
+
+    assert [Review.objects.get(pk=pk).match_id for pk in ids] == [match_id for _, match_id, _ in rows]
