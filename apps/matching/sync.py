@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from apps.audit.services import audit_log
 from apps.common.actors import SYSTEM, Actor
+from apps.common.rows import rows_insert
 from apps.indicators.models import Report, ReportStatus
 from apps.indicators.selectors import standing_reports
 from apps.matching.locks import TokenPair, tokens_lock
@@ -114,7 +115,7 @@ def matches_sync(*, actor: Actor, pairs: Iterable[TokenPair]) -> MatchChanges:
     for participant in MatchParticipant.objects.filter(match__in=[match.pk for match in existing.values()]):
         participants[participant.match_id][participant.organisation_id] = participant
 
-    new_participants: list[MatchParticipant] = []
+    new_participants: list[tuple[int, int, int, timezone.datetime]] = []  # match, report, organisation, joined
     rejoined: list[MatchParticipant] = []
     left: list[int] = []  # participant ids
     # bulk_update writes a CASE per row and field; most changes share their values, one UPDATE each.
@@ -127,14 +128,7 @@ def matches_sync(*, actor: Actor, pairs: Iterable[TokenPair]) -> MatchChanges:
         for organisation_id, report in by_org.items():
             participant = current.get(organisation_id)
             if participant is None:
-                new_participants.append(
-                    MatchParticipant(
-                        match=match,
-                        report_id=report["id"],
-                        organisation_id=organisation_id,
-                        joined_at=report["active_since"],
-                    )
-                )
+                new_participants.append((match.pk, report["id"], organisation_id, report["active_since"]))
                 joined.append(organisation_id)
             elif not participant.active or participant.report_id != report["id"]:
                 # A participant is dated by its report's arrival, whenever the match itself formed.
@@ -160,7 +154,7 @@ def matches_sync(*, actor: Actor, pairs: Iterable[TokenPair]) -> MatchChanges:
             match.updated_at = now
             changed_matches[status].append(match.pk)
 
-    MatchParticipant.objects.bulk_create(new_participants)
+    rows_insert(MatchParticipant, ["match", "report", "organisation", "joined_at"], new_participants)
     MatchParticipant.objects.bulk_update(rejoined, ["active", "report_id", "joined_at"])
     if left:
         MatchParticipant.objects.filter(pk__in=left).update(active=False)
