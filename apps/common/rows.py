@@ -5,6 +5,7 @@ A batch that makes thousands of matches writes a review and told-about rows for 
 On PostgreSQL each column travels as one array and `unnest` turns them back into rows.
 """
 
+import json
 from collections.abc import Sequence
 from typing import Any
 
@@ -18,7 +19,6 @@ def rows_insert(
 
     Every other field takes its default, computed once for all the rows: a field whose default must
     differ from row to row (a fresh uuid) is given. With `ignore_conflicts` the ids are not returned.
-    For models without JSON fields (psycopg2 has no jsonb[] adapter).
     """
     if not rows:
         return []
@@ -30,7 +30,7 @@ def rows_insert(
     given = [model._meta.get_field(name) for name in fields]
     rest = [field for field in model._meta.concrete_fields if not field.primary_key and field.name not in fields]
     columns = ", ".join(field.column for field in [*given, *rest])
-    arrays = ", ".join(f"%s::{field.db_type(connection)}[]" for field in given)
+    arrays = ", ".join(_array_parameter(field) for field in given)
     defaults = "".join(f", %s::{field.db_type(connection)}" for field in rest)
     sql = (
         f"INSERT INTO {model._meta.db_table} ({columns}) "  # noqa: S608 - names from the model, values as parameters
@@ -40,8 +40,20 @@ def rows_insert(
     )
     params = [
         *(field.get_db_prep_save(field.get_default(), connection) for field in rest),
-        *(list(column) for column in zip(*rows, strict=True)),
+        *(_array(field, column) for field, column in zip(given, zip(*rows, strict=True), strict=True)),
     ]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return [] if ignore_conflicts else [pk for (pk,) in cursor.fetchall()]
+
+
+def _array_parameter(field: models.Field) -> str:
+    # JSON goes as text and is cast element by element: psycopg2 has no jsonb[] adapter.
+    return "%s::text[]::jsonb[]" if isinstance(field, models.JSONField) else f"%s::{field.db_type(connection)}[]"
+
+
+def _array(field: models.Field, values: tuple[Any, ...]) -> list[Any]:
+    if isinstance(field, models.JSONField):
+        # Encoded as the field encodes it for `bulk_create`; None is SQL NULL there too.
+        return [None if value is None else json.dumps(value, cls=field.encoder) for value in values]
+    return list(values)

@@ -21,7 +21,7 @@ from apps.matching.sync import MatchChanges
 from apps.matching.visibility import counterpart_view, participant_handle
 from apps.organisations.models import Organisation
 from apps.routing.models import Event, Notification
-from apps.routing.services import deliver_notifications
+from apps.routing.services import Written, deliver_notifications
 
 
 def _notify(organisation_id: int, event: str, match: Match | None, payload: dict[str, Any]) -> Notification:
@@ -54,7 +54,7 @@ def _notify_matches(matches: Iterable[Match]) -> int:
         "recipient_id", "match_id", "report_id"
     ):
         told[(recipient_id, match_id)].add(report_id)
-    notifications: list[Notification] = []
+    notifications: list[tuple[int, str, int, dict[str, Any]]] = []  # (recipient, event, match, payload)
     told_rows: list[tuple[int, int, int]] = []  # (recipient, report, match) ids
     seen: list[tuple[int, int]] = []
     for match in matches:
@@ -76,13 +76,13 @@ def _notify_matches(matches: Iterable[Match]) -> int:
             event = Event.MATCH_JOINED if heard else Event.MATCH_CREATED
             if not heard:
                 seen.append((viewer.pk, match.pk))
-            notifications.append(_notify(viewer.pk, event, match, {**view, "new_counterparts": new}))
+            notifications.append((viewer.pk, event, match.pk, {**view, "new_counterparts": new}))
             told_rows += [(viewer.pk, report_id, match.pk) for report_id in new_ids]
             heard.update(new_ids)
-    Notification.objects.bulk_create(notifications)
+    ids = rows_insert(Notification, ["organisation", "event", "match", "payload"], notifications)
     rows_insert(ToldAbout, ["recipient", "report", "match"], told_rows, ignore_conflicts=True)
     matches_seen.send(sender=Match, seen=seen)
-    deliver_notifications(notifications)
+    deliver_notifications([Written(pk, *row[:2]) for pk, row in zip(ids, notifications, strict=True)])
     return len(notifications)
 
 

@@ -3,7 +3,8 @@ webhook endpoints. Who is told what is decided above, in matching; nothing here 
 
 import uuid
 from collections import defaultdict
-from typing import Any
+from collections.abc import Sequence
+from typing import Any, NamedTuple
 
 from django.db import transaction
 from django.utils import timezone
@@ -36,7 +37,15 @@ def _channels_for(organisation_ids: set[int]) -> dict[tuple[int, str], list[str]
     }
 
 
-def deliver_notifications(notifications: list[Notification]) -> None:
+class Written(NamedTuple):
+    """A notification just written, as its deliveries need it, for writers that build no model."""
+
+    pk: int
+    organisation_id: int
+    event: str
+
+
+def deliver_notifications(notifications: Sequence[Notification | Written]) -> None:
     """Create a delivery per chosen channel and enqueue them once the transaction commits."""
     if not notifications:
         return

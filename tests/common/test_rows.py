@@ -1,12 +1,16 @@
 """Plain rows inserted without a model each are stored exactly as `bulk_create` stores them."""
 
+from decimal import Decimal
+
 import pytest
+from django.db import connection
 from django.forms.models import model_to_dict
 from django.utils import timezone
 
 from apps.common.rows import rows_insert
 from apps.matching.models import Match
 from apps.outcomes.models import Review
+from apps.routing.models import Notification
 
 pytestmark = pytest.mark.django_db
 
@@ -49,3 +53,19 @@ def test_the_ids_come_back_in_the_order_the_rows_were_given(world) -> None:
     ids = rows_insert(Review, ["organisation", "match", "opened_at"], rows)
 
     assert [Review.objects.get(pk=pk).match_id for pk in ids] == [match_id for _, match_id, _ in rows]
+
+
+def test_json_is_stored_as_bulk_create_stores_it(world) -> None:
+    match = Match.objects.create(key_id="k", token="t")
+    payload = {"at": timezone.now(), "amount": Decimal("1.50"), "nested": {"list": [1, None, "é"]}, "none": None}
+    Notification.objects.bulk_create([Notification(organisation=world.org_a, event="match.created", payload=payload)])
+    rows_insert(
+        Notification,
+        ["organisation", "event", "match", "payload"],
+        [(world.org_a.pk, "match.created", match.pk, payload)],
+    )
+
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT payload::text FROM {Notification._meta.db_table} ORDER BY id")  # noqa: S608
+        stored = [text for (text,) in cursor.fetchall()]
+    assert stored[0] == stored[1]
