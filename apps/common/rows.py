@@ -17,17 +17,18 @@ def rows_insert(
 ) -> list[int]:
     """Insert `rows`, each the values of `fields` in order, and return their ids in that order.
 
-    Every other field takes its default, computed once for all the rows: a field whose default must
+    Every other field takes its default, which may be computed once for all the rows: a field whose default must
     differ from row to row (a fresh uuid) is given. With `ignore_conflicts` the ids are not returned.
     """
     if not rows:
         return []
+    given = [model._meta.get_field(name) for name in fields]
     if connection.vendor != "postgresql":
+        attnames = [field.attname for field in given]  # a foreign key's column takes the id
         created = model.objects.bulk_create(
-            [model(**dict(zip(fields, row, strict=True))) for row in rows], ignore_conflicts=ignore_conflicts
+            [model(**dict(zip(attnames, row, strict=True))) for row in rows], ignore_conflicts=ignore_conflicts
         )
         return [] if ignore_conflicts else [obj.pk for obj in created]
-    given = [model._meta.get_field(name) for name in fields]
     rest = [field for field in model._meta.concrete_fields if not field.primary_key and field.name not in fields]
     columns = ", ".join(field.column for field in [*given, *rest])
     arrays = ", ".join(_array_parameter(field) for field in given)

@@ -55,6 +55,7 @@ def test_the_ids_come_back_in_the_order_the_rows_were_given(world) -> None:
     assert [Review.objects.get(pk=pk).match_id for pk in ids] == [match_id for _, match_id, _ in rows]
 
 
+@pytest.mark.postgres_only
 def test_json_is_stored_as_bulk_create_stores_it(world) -> None:
     match = Match.objects.create(key_id="k", token="t")
     payload = {"at": timezone.now(), "amount": Decimal("1.50"), "nested": {"list": [1, None, "é"]}, "none": None}
