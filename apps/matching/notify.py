@@ -8,6 +8,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from typing import Any
 
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from apps.common.public_ids import public_id
@@ -33,22 +34,22 @@ def notify_match_changes(*, changes: MatchChanges) -> int:
     match_ids = set(changes.created) | set(changes.joined)
     if not match_ids:
         return 0
-    return _notify_matches(Match.objects.filter(pk__in=match_ids).exclude(status=MatchStatus.DISMISSED))
+    return _notify_matches(match_with_participants().filter(pk__in=match_ids).exclude(status=MatchStatus.DISMISSED))
 
 
 def notify_match_released(*, match: Match) -> int:
     """After a quarantine is released, the notifications it held back go out."""
-    return _notify_matches(Match.objects.filter(pk=match.pk))
+    return _notify_matches(match_with_participants().filter(pk=match.pk))
 
 
-def _notify_matches(matches: Iterable[Match]) -> int:
+def _notify_matches(matches: QuerySet[Match]) -> int:
     """For each participant, the counterparts it may see and was not yet told of.
 
     Whether that is a new match or a joined one is the recipient's own history: a match it had
     heard nothing of is new to it, however long hidden reporters had made it exist. A match the
     recipient sees as quarantined waits for release.
     """
-    matches = list(match_with_participants().filter(pk__in=[match.pk for match in matches]))
+    matches = list(matches)  # participants prefetched
     told: dict[tuple[int, int], set[int]] = defaultdict(set)  # (recipient, match) -> report ids
     for recipient_id, match_id, report_id in ToldAbout.objects.filter(match__in=matches).values_list(
         "recipient_id", "match_id", "report_id"
