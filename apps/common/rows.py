@@ -1,8 +1,9 @@
 """Inserting many plain rows without building a model for each.
 
-A batch that makes thousands of matches writes a review and told-about rows for each participant:
-`bulk_create` spent most of its time instantiating models and compiling a placeholder per value.
-On PostgreSQL each column travels as one array and `unnest` turns them back into rows.
+A batch that makes thousands of matches writes their participants and, for each party told, a
+notification, its deliveries, a review and told-about rows: `bulk_create` spent most of its time
+instantiating models and compiling a placeholder per value. On PostgreSQL each column travels as one
+array and `unnest` turns them back into rows.
 """
 
 import json
@@ -17,8 +18,8 @@ def rows_insert(
 ) -> list[int]:
     """Insert `rows`, each the values of `fields` in order, and return their ids in that order.
 
-    Every other field takes its default, which may be computed once for all the rows: a field whose default must
-    differ from row to row (a fresh uuid) is given. With `ignore_conflicts` the ids are not returned.
+    Every other field takes its default, which may be computed once for all the rows: a field whose
+    default must differ from row to row (a fresh uuid) is given. With `ignore_conflicts` no ids return.
     """
     if not rows:
         return []
@@ -36,7 +37,7 @@ def rows_insert(
     sql = (
         f"INSERT INTO {model._meta.db_table} ({columns}) "  # noqa: S608 - names from the model, values as parameters
         f"SELECT *{defaults} FROM unnest({arrays})"
-        # Rows are numbered from the sequence, and returned, in the order they are given.
+        # As `bulk_create` relies on, PostgreSQL numbers and returns the rows in the order unnest gives them.
         + (" ON CONFLICT DO NOTHING" if ignore_conflicts else " RETURNING id")
     )
     params = [
