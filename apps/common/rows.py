@@ -32,7 +32,7 @@ def rows_insert(
         return [] if ignore_conflicts else [obj.pk for obj in created]
     rest = [field for field in model._meta.concrete_fields if not field.primary_key and field.name not in fields]
     columns = ", ".join(field.column for field in [*given, *rest])
-    arrays = ", ".join(_array_parameter(field) for field in given)
+    arrays = ", ".join(array_parameter(field) for field in given)
     defaults = "".join(f", %s::{field.db_type(connection)}" for field in rest)
     sql = (
         f"INSERT INTO {model._meta.db_table} ({columns}) "  # noqa: S608 - names from the model, values as parameters
@@ -49,8 +49,10 @@ def rows_insert(
         return [] if ignore_conflicts else [pk for (pk,) in cursor.fetchall()]
 
 
-def _array_parameter(field: models.Field) -> str:
-    # JSON goes as text and is cast element by element: psycopg2 has no jsonb[] adapter.
+def array_parameter(field: models.Field) -> str:
+    """The placeholder of one column's values as an array for `unnest`.
+
+    JSON goes as text and is cast element by element: psycopg2 has no jsonb[] adapter."""
     return "%s::text[]::jsonb[]" if isinstance(field, models.JSONField) else f"%s::{field.db_type(connection)}[]"
 
 

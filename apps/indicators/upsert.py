@@ -14,18 +14,15 @@ from typing import Any
 
 from django.db import connection
 
+from apps.common.rows import array_parameter
 from apps.indicators.models import Report, ReportStatus
 
 TokenPair = tuple[str, str]
 
 
-def _columns() -> list[tuple[str, str, Any]]:
-    """(column, array type, field) for every stored column but the id, in model order."""
-    return [
-        (field.column, f"{field.db_type(connection)}[]", field)
-        for field in Report._meta.concrete_fields
-        if not field.primary_key
-    ]
+def _columns() -> list[tuple[str, Any]]:
+    """(column, field) for every stored column but the id, in model order."""
+    return [(field.column, field) for field in Report._meta.concrete_fields if not field.primary_key]
 
 
 def _arrays(organisation_id: int, rows: list[dict[str, Any]], now: datetime) -> list[list[Any]]:
@@ -39,7 +36,7 @@ def _arrays(organisation_id: int, rows: list[dict[str, Any]], now: datetime) -> 
         "ended_at": None,
     }
     arrays = []
-    for _, _, field in _columns():
+    for _, field in _columns():
         if field.name in fixed:
             values = [fixed[field.name]] * len(rows)
         elif field.name in rows[0]:
@@ -58,7 +55,7 @@ def reports_insert(*, organisation_id: int, rows: list[dict[str, Any]], now: dat
     Call with the tokens' locks held (`apps.matching.locks`), so no other batch inserts them meanwhile.
     """
     table = Report._meta.db_table
-    columns = ", ".join(column for column, _, _ in _columns())
+    columns = ", ".join(column for column, _ in _columns())
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)", [table, len(rows)]
@@ -105,8 +102,8 @@ def reports_upsert(
     table = Report._meta.db_table
     active = ReportStatus.ACTIVE.value
     sql = (
-        f"INSERT INTO {table} ({', '.join(column for column, _, _ in columns)}) "  # noqa: S608 - names from the model
-        f"SELECT * FROM unnest({', '.join(_parameter(kind) for _, kind, _ in columns)}) "
+        f"INSERT INTO {table} ({', '.join(column for column, _ in columns)}) "  # noqa: S608 - names from the model
+        f"SELECT * FROM unnest({', '.join(array_parameter(field) for _, field in columns)}) "
         "ON CONFLICT (organisation_id, key_id, token) DO UPDATE SET "
         + ", ".join(f"{column} = EXCLUDED.{column}" for column in updated)
         + f", active_since = CASE WHEN {table}.status <> '{active}' THEN EXCLUDED.active_since"
@@ -116,8 +113,3 @@ def reports_upsert(
     with connection.cursor() as cursor:
         cursor.execute(sql, arrays)
         return {(key_id, token): pk for pk, key_id, token in cursor.fetchall()}
-
-
-def _parameter(kind: str) -> str:
-    # JSON goes as text and is cast element by element: psycopg2 has no jsonb[] adapter.
-    return "%s::text[]::jsonb[]" if kind == "jsonb[]" else f"%s::{kind}"
