@@ -1,13 +1,14 @@
-"""Inserting many plain rows without building a model for each.
+"""Plain rows to and from the database, without the ORM's work per row or per query.
 
-A batch that makes thousands of matches writes their participants and, for each party told, a
+Writing: a batch that makes thousands of matches writes their participants and, for each party told, a
 notification, its deliveries, a review and told-about rows: `bulk_create` spent most of its time
 instantiating models and compiling a placeholder per value. On PostgreSQL each column travels as one
 array and `unnest` turns them back into rows.
 """
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from functools import cache
 from typing import Any
 
 from django.db import connection, models
@@ -61,3 +62,41 @@ def _array(field: models.Field, values: tuple[Any, ...]) -> list[Any]:
         # Encoded as the field encodes it for `bulk_create`; None is SQL NULL there too.
         return [None if value is None else json.dumps(value, cls=field.encoder) for value in values]
     return list(values)
+
+
+def model_columns(model: type[models.Model], alias: str) -> str:
+    """The select list of every concrete field of `model`, under the table alias `alias`."""
+    return ", ".join(f"{alias}.{connection.ops.quote_name(field.column)}" for field in model._meta.concrete_fields)
+
+
+def model_from_row(model: type[models.Model], values: Sequence[Any]) -> models.Model:
+    """A model from the values of `model_columns(model, ...)`, converted as the ORM converts them."""
+    converters = _converters(model, connection.vendor)
+    converted = list(values)
+    for index, convert in converters:
+        converted[index] = convert(converted[index])
+    return model.from_db(connection.alias, [field.attname for field in model._meta.concrete_fields], converted)
+
+
+Converter = Callable[[Any], Any]
+
+
+@cache
+def _converters(model: type[models.Model], vendor: str) -> list[tuple[int, Converter]]:
+    # The backend's converters run before the field's, as in SQLCompiler.apply_converters.
+    found = []
+    for index, field in enumerate(model._meta.concrete_fields):
+        column = field.get_col(model._meta.db_table)
+        steps = [*connection.ops.get_db_converters(column), *field.get_db_converters(connection)]
+        if steps:
+            found.append((index, _chain(steps, column)))
+    return found
+
+
+def _chain(steps: list[Callable[..., Any]], column: Any) -> Converter:
+    def convert(value: Any) -> Any:
+        for step in steps:
+            value = step(value, column, connection)
+        return value
+
+    return convert

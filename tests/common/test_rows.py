@@ -7,7 +7,7 @@ from django.db import connection
 from django.forms.models import model_to_dict
 from django.utils import timezone
 
-from apps.common.rows import rows_insert
+from apps.common.rows import model_columns, model_from_row, rows_insert
 from apps.matching.models import Match
 from apps.outcomes.models import Review
 from apps.routing.models import Notification
@@ -70,3 +70,24 @@ def test_json_is_stored_as_bulk_create_stores_it(world) -> None:
         cursor.execute(f"SELECT payload::text FROM {Notification._meta.db_table} ORDER BY id")  # noqa: S608
         stored = [text for (text,) in cursor.fetchall()]
     assert stored[0] == stored[1]
+
+
+def _fields(obj) -> dict:
+    return {field.attname: getattr(obj, field.attname) for field in type(obj)._meta.concrete_fields}
+
+
+def test_a_row_read_by_hand_becomes_the_model_the_orm_would_load(world) -> None:
+    stamp = timezone.now()
+    Notification.objects.create(
+        organisation=world.org_a, event="match.created", payload={"n": [1, "two", None]}, read_at=stamp
+    )
+    expected = Notification.objects.get()
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {model_columns(Notification, 'n')} FROM {Notification._meta.db_table} n")  # noqa: S608
+        (row,) = cursor.fetchall()
+
+    loaded = model_from_row(Notification, row)
+
+    assert _fields(loaded) == _fields(expected)
+    assert loaded.read_at == stamp and loaded.read_at.tzinfo is not None
+    assert not loaded._state.adding

@@ -6,12 +6,14 @@ from datetime import timedelta
 
 import pytest
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
 from apps.common.actors import SYSTEM
 from apps.organisations import services
 from apps.organisations.models import ApiKey
+from apps.organisations.selectors import api_key_authenticate
 from tests.factories import ApiKeyFactory
 
 pytestmark = pytest.mark.django_db
@@ -25,6 +27,10 @@ def _assert_problem(response, status: int, detail_fragment: str) -> None:
     assert body["status"] == status
     assert detail_fragment in body["detail"]
     assert "Traceback" not in response.content.decode()
+
+
+def _fields(obj) -> dict:
+    return {field.attname: getattr(obj, field.attname) for field in type(obj)._meta.concrete_fields}
 
 
 def test_a_valid_key_reaches_its_organisation(world) -> None:
@@ -79,6 +85,22 @@ def test_a_viewer_session_has_only_the_read_scope(world, client) -> None:
     client.force_login(world.bob)
     assert client.get(reverse("api:members")).status_code == 200
     _assert_problem(client.get(reverse("api:api-keys")), 403, "manage")
+
+
+def test_a_key_is_found_with_its_organisation_in_one_query_exactly_as_the_orm_loads_them(world) -> None:
+    key, secret = ApiKeyFactory.with_secret(
+        organisation=world.org_a, scopes=["screen", "read"], expires_at=timezone.now() + timedelta(days=1)
+    )
+    expected = ApiKey.objects.select_related("organisation").get(pk=key.pk)
+
+    with CaptureQueriesContext(connection) as queries:
+        found = api_key_authenticate(full_key=secret)
+        organisation = found.organisation
+
+    assert len(queries) == 1
+    assert _fields(found) == _fields(expected)
+    assert _fields(organisation) == _fields(expected.organisation)
+    assert found.scopes == ["screen", "read"] and organisation.default_policy == world.org_a.default_policy
 
 
 def test_the_key_records_when_it_was_last_used(world) -> None:
