@@ -2,8 +2,11 @@
 
 import pytest
 from django.urls import reverse
+from rest_framework.exceptions import ValidationError
 
 from apps.common.actors import Actor
+from apps.common.api import validated
+from apps.matching.api.views import ScreenApi, _screen_input
 from apps.matching.models import Sighting
 from apps.matching.reporting import report_submit
 from tests.factories import ApiKeyFactory, OrganisationFactory, report_item, token_for
@@ -104,3 +107,39 @@ def test_screening_needs_the_screen_scope(world, rfc_key) -> None:
         reverse("api:screen"), {"key_id": rfc_key.key_id, "tokens": [token_for(1)]}, format="json"
     )
     assert response.status_code == 403
+
+
+TOKEN = "ab" * 32
+SCREEN_BODIES = [
+    {"key_id": "6192e2a37bb427d9", "tokens": [TOKEN]},
+    {"key_id": "k", "tokens": [TOKEN] * 1000, "record_sighting": True, "sighting_visibility": "named"},
+    {"key_id": "k", "tokens": [TOKEN], "record_sighting": False, "unknown": "ignored"},
+    # Each below is either taken by the serializer with some conversion, or refused by it.
+    {"key_id": " k ", "tokens": [TOKEN]},
+    {"key_id": "k\u00e9", "tokens": [TOKEN]},
+    {"key_id": "", "tokens": [TOKEN]},
+    {"key_id": "k" * 17, "tokens": [TOKEN]},
+    {"key_id": 7, "tokens": [TOKEN]},
+    {"key_id": "k", "tokens": []},
+    {"key_id": "k", "tokens": [TOKEN] * 1001},
+    {"key_id": "k", "tokens": [TOKEN.upper()]},
+    {"key_id": "k", "tokens": TOKEN},
+    {"key_id": "k", "tokens": [TOKEN], "record_sighting": "true"},
+    {"key_id": "k", "tokens": [TOKEN], "record_sighting": 1},
+    {"key_id": "k", "tokens": [TOKEN], "sighting_visibility": "public"},
+    {"key_id": "k", "tokens": [TOKEN], "sighting_visibility": ["named"]},
+    {"tokens": [TOKEN]},
+    [TOKEN],
+]
+
+
+def _outcome(read, body) -> object:
+    try:
+        return dict(read(body))
+    except ValidationError as exc:
+        return exc.detail
+
+
+@pytest.mark.parametrize("body", SCREEN_BODIES, ids=range(len(SCREEN_BODIES)))
+def test_a_screening_request_is_read_exactly_as_its_serializer_reads_it(body) -> None:
+    assert _outcome(_screen_input, body) == _outcome(lambda data: validated(ScreenApi.InputSerializer, data), body)
