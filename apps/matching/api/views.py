@@ -122,8 +122,8 @@ _PLAIN_KEY_ID = re.compile(r"[0-9A-Za-z_-]{1,16}")
 def _screen_input(data: Any) -> dict[str, Any]:
     """The screening request, validated.
 
-    A withdrawal waits on this: building the serializer took a tenth of a one-token screening's CPU.
-    The common shape (a plain key id, well-formed tokens, the options absent or given as their exact
+    A withdrawal waits on this: building the serializer took about 0.1 ms of a one-token screening's
+    1.3 ms of CPU. The common shape (a plain key id, well-formed tokens, the options absent or given as their exact
     types) is recognised by a few checks, and the serializer would take it unchanged; anything else
     goes through the serializer, which gives every error.
     """
