@@ -71,6 +71,7 @@ COPY_SQL = (
     " expires_at, status, created_at, updated_at, active_since) FROM STDIN"
 )
 MATCH_COPY_SQL = "COPY matching_match (key_id, token, status, created_at, updated_at) FROM STDIN"
+LOOKUP_INDEX = "report_token_idx"  # the reports' index that screening and matching look tokens up by
 PARTICIPANTS_SQL = """
 INSERT INTO matching_matchparticipant (match_id, report_id, organisation_id, active, joined_at)
 SELECT m.id, r.id, r.organisation_id, true, m.created_at
@@ -295,6 +296,22 @@ def running_hub(env: dict[str, str], log_path: Path) -> Iterator[Hub]:
             server.wait()
 
 
+def memory_reclaim() -> str:
+    """Whether the kernel pages out memory left idle (DAMON): then the OS page cache keeps only what was
+    touched in the last seconds, and a lookup outside shared_buffers may wait on the disk."""
+    schemes = sorted(Path("/sys/kernel/mm/damon/admin/kdamonds").glob("[0-9]*/contexts/[0-9]*/schemes/[0-9]*"))
+    try:
+        running = [s for s in schemes if (s.parents[3] / "state").read_text().strip() == "on"]
+        paging_out = [s for s in running if (s / "action").read_text().strip() == "pageout"]
+        if not paging_out:
+            return "no proactive page-out by the kernel seen"
+        quota = int((paging_out[0] / "quotas" / "bytes").read_text()) / 2**20
+        period = int((paging_out[0] / "quotas" / "reset_interval_ms").read_text()) / 1000
+    except OSError as exc:
+        return f"the kernel's page-out settings could not be read ({exc.strerror})"
+    return f"the kernel pages out idle memory, page cache included (DAMON, up to {quota:,.0f} MiB each {period:g} s)"
+
+
 def copy_reports(text: str) -> float:
     """Seconds to COPY these rows into the reports table, in its own transaction."""
     from django.db import connection
@@ -339,9 +356,15 @@ def seed(table: Table, target: int) -> Row:
                 "SELECT count(*), pg_size_pretty(pg_total_relation_size('indicators_report')) FROM indicators_report"
             )
             rows, size = cursor.fetchone()
+            cursor.execute("SHOW shared_buffers")
+            buffers = cursor.fetchone()[0]
+            cursor.execute("SELECT pg_size_pretty(pg_relation_size(%s))", [LOOKUP_INDEX])
+            index = cursor.fetchone()[0]
         rate = count / seconds
         print(f"   COPY {seconds:.1f} s = {rate:,.0f} rows/s; VACUUM ANALYZE {analyze:.1f} s")
         print(f"   table now {rows:,} rows, {size} with indexes; {len(table.shared):,} shared tokens with matches")
+        # What a lookup costs at this size depends on where the token index lives: say where it can.
+        print(f"   token index {index}; PostgreSQL's shared_buffers {buffers}; {memory_reclaim()}")
     return Row(f"seed COPY to {size_label(target)}", f"{rate:,.0f} rows/s", "-", None, "-", None)
 
 
