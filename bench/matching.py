@@ -71,7 +71,6 @@ COPY_SQL = (
     " expires_at, status, created_at, updated_at, active_since) FROM STDIN"
 )
 MATCH_COPY_SQL = "COPY matching_match (key_id, token, status, created_at, updated_at) FROM STDIN"
-LOOKUP_INDEX = "report_token_idx"  # the reports' index that screening and matching look tokens up by
 PARTICIPANTS_SQL = """
 INSERT INTO matching_matchparticipant (match_id, report_id, organisation_id, active, joined_at)
 SELECT m.id, r.id, r.organisation_id, true, m.created_at
@@ -312,6 +311,13 @@ def memory_reclaim() -> str:
     return f"the kernel pages out idle memory, page cache included (DAMON, up to {quota:,.0f} MiB each {period:g} s)"
 
 
+def lookup_index() -> str:
+    """The reports' index that screening and matching look tokens up by, as the model names it."""
+    from apps.indicators.models import Report
+
+    return next(index.name for index in Report._meta.indexes if index.fields == ["key_id", "token"])
+
+
 def copy_reports(text: str) -> float:
     """Seconds to COPY these rows into the reports table, in its own transaction."""
     from django.db import connection
@@ -358,7 +364,7 @@ def seed(table: Table, target: int) -> Row:
             rows, size = cursor.fetchone()
             cursor.execute("SHOW shared_buffers")
             buffers = cursor.fetchone()[0]
-            cursor.execute("SELECT pg_size_pretty(pg_relation_size(%s))", [LOOKUP_INDEX])
+            cursor.execute("SELECT pg_size_pretty(pg_relation_size(%s))", [lookup_index()])
             index = cursor.fetchone()[0]
         rate = count / seconds
         print(f"   COPY {seconds:.1f} s = {rate:,.0f} rows/s; VACUUM ANALYZE {analyze:.1f} s")
