@@ -39,6 +39,8 @@ SAMPLE_EVERY = 1_000  # one unshared token in this many is kept for screening an
 BATCH = 10_000  # the reports endpoint's maximum batch
 INGEST_ROUNDS = 3  # timed, after one untimed warm-up round
 OVERLAP = 50  # per batch and kind: tokens one other organisation reported (a new match) and shared ones (a join)
+# Ingest takes OVERLAP sampled tokens a round, and screening needs some left: a quarter more than ingest takes.
+MIN_ROWS = (INGEST_ROUNDS + 1) * OVERLAP * SAMPLE_EVERY * 5 // 4
 SCREEN_WARMUP = 200
 SCREEN_WARMUP_SECONDS = 20.0
 SCREEN_REQUESTS = 2_000
@@ -902,6 +904,8 @@ def main() -> int:
     )
     parser.add_argument("--rows", type=int, help="one table of this many rows and no end-to-end run (a try-out)")
     args = parser.parse_args()
+    if args.rows is not None and args.rows < MIN_ROWS:
+        parser.error(f"--rows must be at least {MIN_ROWS:,}: ingest and screening draw on tokens sampled while seeding")
     # Every rate assumes the cores are ours: say so when something else was running.
     print(f"load average before: {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs")
     sizes = (args.rows,) if args.rows else table_sizes(args.quick)
