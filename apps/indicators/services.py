@@ -1,6 +1,7 @@
 """Validating, storing and ending reports. Keeping matches in step with them is matching's work."""
 
 import re
+from dataclasses import dataclass
 from typing import Any
 
 from django.db import connection, transaction
@@ -12,12 +13,12 @@ from apps.common.actors import Actor
 from apps.common.errors import ValidationFailed
 from apps.indicators.models import Category, Confidence, Report, ReportStatus
 from apps.indicators.policy import HUB_DEFAULTS, POLICY_FIELDS, policy_clean, policy_merge, referenced_slugs
+from apps.indicators.selectors import TokenPair, token_reporters
 from apps.indicators.upsert import reports_insert, reports_upsert
 from apps.oprf.selectors import usable_key_ids
 from apps.organisations.models import Organisation, OrganisationStatus
 
 MAX_BATCH = REPORT_BATCH_MAX
-TokenPair = tuple[str, str]  # (key id, token)
 TOKEN_PATTERN = re.compile(r"[0-9a-f]{64}")
 # Item fields stored as given, with the value used when an item leaves one out.
 _ITEM_DEFAULTS: dict[str, Any] = {
@@ -116,20 +117,25 @@ def _raise_item_errors(items: list[dict[str, Any]], keys: set[str], policies: li
     raise ValidationFailed(f"{len(bad_items)} item(s) are invalid; nothing was stored.", errors=errors)
 
 
-def reports_store(
-    *, organisation: Organisation, rows: list[dict[str, Any]]
-) -> tuple[dict[TokenPair, int], set[TokenPair]]:
+@dataclass(frozen=True)
+class Stored:
+    ids: dict[TokenPair, int]  # each token's report id
+    existing: set[TokenPair]  # tokens the organisation had already reported
+    elsewhere: set[TokenPair]  # tokens other organisations have reported too, in any status
+
+
+def reports_store(*, organisation: Organisation, rows: list[dict[str, Any]]) -> Stored:
     """Upsert validated rows as the organisation's active reports.
 
-    Returns each token's report id and the tokens the organisation had already reported.
+    Call with the tokens' locks held. Who else reported them is read before the new reports are
+    written: a token's index entry costs far less to look up while it is absent than right after.
     """
     pairs = [(row["key_id"], row["token"]) for row in rows]
     now = timezone.now()
-    mine = Report.objects.filter(
-        organisation=organisation, key_id__in={k for k, _ in pairs}, token__any={t for _, t in pairs}
-    )
-    before = {(key_id, token): status for key_id, token, status in mine.values_list("key_id", "token", "status")}
+    reporters = token_reporters(pairs)
+    before = {pair: by_org[organisation.pk] for pair, by_org in reporters.items() if organisation.pk in by_org}
     existing = set(before)
+    elsewhere = {pair for pair, by_org in reporters.items() if by_org.keys() - {organisation.pk}}
     update_fields = [*_ITEM_FIELDS, *POLICY_FIELDS, "status", "updated_at", "ended_at"]
     if connection.vendor == "postgresql":
         fresh = [row for row in rows if (row["key_id"], row["token"]) not in existing]
@@ -137,7 +143,7 @@ def reports_store(
         ids = reports_insert(organisation_id=organisation.pk, rows=fresh, now=now) if fresh else {}
         if again:
             ids |= reports_upsert(organisation_id=organisation.pk, rows=again, update_fields=update_fields, now=now)
-        return ids, existing
+        return Stored(ids, existing, elsewhere)
     Report.objects.bulk_create(
         [
             Report(
@@ -154,10 +160,13 @@ def reports_store(
         unique_fields=["organisation", "key_id", "token"],
         update_fields=update_fields,
     )
+    mine = Report.objects.filter(
+        organisation=organisation, key_id__in={k for k, _ in pairs}, token__any={t for _, t in pairs}
+    )
     ids = {(key_id, token): pk for pk, key_id, token in mine.values_list("id", "key_id", "token")}
     revived = [ids[pair] for pair in pairs if before.get(pair, ReportStatus.ACTIVE) != ReportStatus.ACTIVE]
     Report.objects.filter(pk__in=revived).update(active_since=now)
-    return ids, existing
+    return Stored(ids, existing, elsewhere)
 
 
 def reports_end(*, reports: list[Report], status: str) -> list[int]:

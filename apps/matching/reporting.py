@@ -44,8 +44,10 @@ def report_submit(*, actor: Actor, items: list[dict[str, Any]], policy: dict[str
     rows = reports_validate(organisation=organisation, items=items, batch_policy=policy or {})
     pairs = [(row["key_id"], row["token"]) for row in rows]
     tokens_lock(pairs)
-    ids, existing = reports_store(organisation=organisation, rows=rows)
-    changes = matches_sync(actor=actor, pairs=pairs)
+    stored = reports_store(organisation=organisation, rows=rows)
+    ids, existing = stored.ids, stored.existing
+    # Every token now has the caller's report: those another organisation reported too have two.
+    changes = matches_sync(actor=actor, pairs=pairs, reported_twice=stored.elsewhere)
     notify_match_changes(changes=changes)
     notify_reports_corrected(report_ids=[ids[pair] for pair in pairs if pair in existing])
     # Only tokens with a match can be in one the caller sees.

@@ -6,15 +6,13 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import connection
-from django.db.models import Count
 from django.utils import timezone
 
 from apps.audit.services import audit_log
 from apps.common.actors import SYSTEM, Actor
 from apps.common.rows import rows_insert
 from apps.indicators.models import Report, ReportStatus
-from apps.indicators.selectors import standing_reports
+from apps.indicators.selectors import standing_reports, token_reporters
 from apps.matching.locks import TokenPair, tokens_lock
 from apps.matching.models import Match, MatchParticipant, MatchStatus
 
@@ -42,55 +40,42 @@ def flooded(reports: list[dict], now: timezone.datetime) -> bool:
     return len(recent) >= settings.VIGIL_FLOOD_THRESHOLD
 
 
-# Joined to the batch's tokens row by row, so PostgreSQL probes the token index for each: given
-# `token = ANY(<10,000 tokens>)` instead, it scanned the whole table from about a million rows.
-_REPORTED_TWICE_SQL = f"""
-SELECT p.key_id, p.token
-FROM unnest(%s::text[], %s::text[]) AS p(key_id, token)
-JOIN {Report._meta.db_table} r ON r.key_id = p.key_id AND r.token = p.token
-GROUP BY p.key_id, p.token HAVING count(*) >= 2
-"""  # noqa: S608 - the table name comes from the model
-
-
 def _reported_twice(pairs: set[TokenPair]) -> set[TokenPair]:
     """The tokens among `pairs` with reports by two organisations or more, in any status."""
-    if connection.vendor != "postgresql":
-        grouped = (
-            Report.objects.filter(key_id__in={k for k, _ in pairs}, token__any={t for _, t in pairs})
-            .values("key_id", "token")
-            .annotate(reports=Count("id"))
-            .filter(reports__gte=2)
-            .values_list("key_id", "token")
-        )
-        return {pair for pair in grouped if pair in pairs}
-    key_ids, tokens = zip(*pairs, strict=True)
-    with connection.cursor() as cursor:
-        cursor.execute(_REPORTED_TWICE_SQL, [list(key_ids), list(tokens)])
-        return set(cursor.fetchall())
+    return {pair for pair, by_org in token_reporters(pairs).items() if len(by_org) >= 2}
 
 
-def matches_sync(*, actor: Actor, pairs: Iterable[TokenPair]) -> MatchChanges:
+def _matches_of(pairs: set[TokenPair]) -> dict[TokenPair, Match]:
+    if not pairs:
+        return {}
+    found = Match.objects.filter(key_id__in={k for k, _ in pairs}, token__any={t for _, t in pairs})
+    return {(match.key_id, match.token): match for match in found if (match.key_id, match.token) in pairs}
+
+
+def matches_sync(
+    *, actor: Actor, pairs: Iterable[TokenPair], reported_twice: set[TokenPair] | None = None
+) -> MatchChanges:
     """Bring the matches of these tokens in line with their active reports, set-based.
 
-    Call inside the reporting transaction with `tokens_lock(pairs)` already held.
+    Call inside the reporting transaction with `tokens_lock(pairs)` already held. `reported_twice`, the
+    tokens with reports by two organisations or more, is read here unless the caller already knows it.
     """
     pairs = set(pairs)
     changes = MatchChanges()
     if not pairs:
         return changes
     now = timezone.now()
-    tokens = {token for _, token in pairs}
     # The token indexes lead with key_id: without it PostgreSQL scans the whole table.
     key_ids = {key_id for key_id, _ in pairs}
-    existing = {
-        (match.key_id, match.token): match
-        for match in Match.objects.filter(key_id__in=key_ids, token__any=tokens)
-        if (match.key_id, match.token) in pairs
-    }
-    # Most tokens of a batch have one report and no match: nothing to do. One grouped read finds the
-    # few with a second report (an organisation reports a token once), and only those and the matched
-    # ones have their standing reports read.
-    candidates = _reported_twice(pairs) | set(existing)
+    # Most tokens of a batch have one report and no match: nothing to do. Only those with a second
+    # report (an organisation reports a token once) and the matched ones have their standing reports read.
+    if reported_twice is None:
+        existing = _matches_of(pairs)
+        candidates = _reported_twice(pairs) | set(existing)
+    else:
+        # Reports are never deleted: a token with a match still has the two reports that made it.
+        candidates = reported_twice & pairs
+        existing = _matches_of(candidates)
     active: dict[TokenPair, list[dict]] = defaultdict(list)
     if candidates:
         for report in (

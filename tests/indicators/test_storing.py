@@ -9,8 +9,8 @@ from django.db import connection
 
 from apps.common.actors import Actor
 from apps.indicators.models import Report
-from apps.indicators.services import reports_validate
-from apps.matching.reporting import report_submit
+from apps.indicators.services import reports_store, reports_validate
+from apps.matching.reporting import report_submit, report_withdraw
 from tests.factories import OrganisationFactory, report_item, token_for
 
 # Text a hand-built COPY would get wrong: quotes, the CSV separator, a line break, a backslash and the
@@ -69,3 +69,20 @@ def test_a_batch_mixing_first_and_repeated_reports_answers_each_with_its_own_rep
     assert Report.objects.get(token=token_for(1)).pk == first.pk
     assert set(Report.objects.filter(organisation=organisation).values_list("category", flat=True)) == {"grooming"}
     assert [item["result"] for item in result.reports] == ["updated", "created", "created"]
+
+
+def test_storing_says_which_tokens_were_the_organisations_and_which_others_reported_in_any_status(
+    rfc_key,
+) -> None:
+    bank, exchange = OrganisationFactory(name="Bank"), OrganisationFactory(name="Exchange")
+    report_submit(actor=Actor(organisation=bank), items=[report_item(token_for(n), rfc_key.key_id) for n in (1, 2)])
+    report_withdraw(actor=Actor(organisation=bank), reports=list(Report.objects.filter(token=token_for(2))))
+    report_submit(actor=Actor(organisation=exchange), items=[report_item(token_for(3), rfc_key.key_id)])
+    items = [report_item(token_for(n), rfc_key.key_id) for n in (1, 2, 3, 4)]
+    rows = reports_validate(organisation=exchange, items=items, batch_policy={})
+    stored = reports_store(organisation=exchange, rows=rows)
+    pairs = [(rfc_key.key_id, token_for(n)) for n in (1, 2, 3, 4)]
+    assert stored.existing == {pairs[2]}
+    assert stored.elsewhere == {pairs[0], pairs[1]}  # the bank's withdrawn report counts
+    assert set(stored.ids) == set(pairs)
+    assert stored.ids[pairs[2]] == Report.objects.get(organisation=exchange, token=token_for(3)).pk

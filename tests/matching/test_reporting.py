@@ -158,6 +158,19 @@ def test_withdrawal_deactivates_the_match_and_rereporting_revives_it(alice: Acto
     assert Report.objects.get(pk=report.pk).status == ReportStatus.ACTIVE
 
 
+def test_rereporting_beside_a_withdrawn_counterpart_keeps_the_match_inactive(
+    alice: Actor, charlie: Actor, rfc_key
+) -> None:
+    report_submit(actor=alice, items=[report_item(token_for(1), rfc_key.key_id)])
+    report_submit(actor=charlie, items=[report_item(token_for(1), rfc_key.key_id)])
+    report_withdraw(actor=charlie, reports=list(Report.objects.filter(organisation=charlie.organisation)))
+    result = report_submit(actor=alice, items=[report_item(token_for(1), rfc_key.key_id, category="grooming")])
+    assert (result.updated, result.matched) == (1, 0)
+    assert Match.objects.get().status == MatchStatus.INACTIVE  # one match still, not revived by alice alone
+    report_submit(actor=charlie, items=[report_item(token_for(1), rfc_key.key_id)])
+    assert Match.objects.get().status == MatchStatus.ACTIVE
+
+
 def test_expiry_ends_reports_and_their_matches(alice: Actor, charlie: Actor, rfc_key) -> None:
     report_submit(actor=alice, items=[report_item(token_for(1), rfc_key.key_id)])
     report_submit(actor=charlie, items=[report_item(token_for(1), rfc_key.key_id)])
