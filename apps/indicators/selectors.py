@@ -39,7 +39,7 @@ def token_reporters(pairs: Collection[TokenPair]) -> dict[TokenPair, dict[int, s
     if not pairs:
         return reporters
     if connection.vendor == "postgresql":
-        key_ids, tokens = zip(*sorted(pairs), strict=True)
+        key_ids, tokens = zip(*sorted(pairs), strict=True)  # in index order: each probe lands near the last
         with connection.cursor() as cursor:
             cursor.execute(_REPORTERS_SQL, [list(key_ids), list(tokens)])
             rows = cursor.fetchall()

@@ -127,8 +127,9 @@ class Stored:
 def reports_store(*, organisation: Organisation, rows: list[dict[str, Any]]) -> Stored:
     """Upsert validated rows as the organisation's active reports.
 
-    Call with the tokens' locks held. Who else reported them is read before the new reports are
-    written: a token's index entry costs far less to look up while it is absent than right after.
+    Call with the tokens' locks held. One read of everyone's reports of these tokens, before writing,
+    tells the organisation's own earlier reports apart and which tokens can have a match, so matching
+    need not probe the token index for the whole batch again.
     """
     pairs = [(row["key_id"], row["token"]) for row in rows]
     now = timezone.now()
