@@ -367,10 +367,11 @@ def seed(table: Table, target: int) -> Row:
                 "SELECT count(*), pg_size_pretty(pg_total_relation_size('indicators_report')) FROM indicators_report"
             )
             rows, size = cursor.fetchone()
+            index_name = lookup_index()
             cursor.execute(
                 "SELECT pg_size_pretty(pg_relation_size(%(index)s)), pg_relation_size(%(index)s),"
                 " current_setting('shared_buffers'), pg_size_bytes(current_setting('shared_buffers'))",
-                {"index": lookup_index()},
+                {"index": index_name},
             )
             index, index_bytes, buffers, buffer_bytes = cursor.fetchone()
             # COPY and VACUUM pass through a small ring of buffers, so the index starts on disk. Where
@@ -379,7 +380,7 @@ def seed(table: Table, target: int) -> Row:
             prewarmed = index_bytes <= buffer_bytes // 2
             if prewarmed:
                 cursor.execute("CREATE EXTENSION IF NOT EXISTS pg_prewarm")
-                cursor.execute("SELECT pg_prewarm(%s)", [lookup_index()])
+                cursor.execute("SELECT pg_prewarm(%s)", [index_name])
         rate = count / seconds
         print(f"   COPY {seconds:.1f} s = {rate:,.0f} rows/s; VACUUM ANALYZE {analyze:.1f} s")
         print(f"   table now {rows:,} rows, {size} with indexes; {len(table.shared):,} shared tokens with matches")

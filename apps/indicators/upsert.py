@@ -16,8 +16,7 @@ from django.db import connection
 
 from apps.common.rows import array_parameter
 from apps.indicators.models import Report, ReportStatus
-
-TokenPair = tuple[str, str]
+from apps.indicators.selectors import TokenPair
 
 
 def _columns() -> list[tuple[str, Any]]:
