@@ -77,8 +77,8 @@ COPY_SQL = (
 )
 MATCH_COPY_SQL = "COPY matching_match (key_id, token, status, created_at, updated_at) FROM STDIN"
 PARTICIPANTS_SQL = """
-INSERT INTO matching_matchparticipant (match_id, report_id, organisation_id, active, joined_at)
-SELECT m.id, r.id, r.organisation_id, true, m.created_at
+INSERT INTO matching_matchparticipant (match_id, token, report_id, organisation_id, active, joined_at)
+SELECT m.id, m.token, r.id, r.organisation_id, true, m.created_at
 FROM matching_match m JOIN indicators_report r ON r.key_id = m.key_id AND r.token = m.token
 WHERE m.id > %s
 """

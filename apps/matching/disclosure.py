@@ -67,7 +67,11 @@ def disclosure_view(request: DisclosureRequest, viewer: Organisation) -> dict[st
 
 def _notify(organisation: Organisation, event: str, request: DisclosureRequest) -> None:
     notification = Notification.objects.create(
-        organisation=organisation, event=event, match=request.match, payload=disclosure_view(request, organisation)
+        organisation=organisation,
+        event=event,
+        match_id=request.match_id,
+        token=request.token,
+        payload=disclosure_view(request, organisation),
     )
     deliver_notifications([notification])
 
@@ -113,6 +117,7 @@ def disclosure_request(
     rate_consume(key=f"disclosure:org-{requester.pk}", rate=settings.VIGIL_DISCLOSURE_RATE, what="disclosure requests")
     request = DisclosureRequest.objects.create(
         match_id=match_pk,
+        token=target.token,
         requester=requester,
         target_report=target.report,
         target=target.report.organisation,

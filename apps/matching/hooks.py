@@ -2,7 +2,7 @@
 
 from django.dispatch import Signal
 
-# Sent inside the notifying transaction with `seen`: (organisation id, match id) pairs of participants
+# Sent inside the notifying transaction with `seen`: (organisation id, match id, token) of participants
 # just told of a match they had heard nothing of, so that outcomes can ask each what it led to.
 matches_seen = Signal()
 

@@ -30,15 +30,19 @@ class Match(models.Model):
 
 
 class MatchParticipant(models.Model):
-    match = models.ForeignKey(Match, on_delete=models.CASCADE, related_name="participants")
-    report = models.ForeignKey("indicators.Report", on_delete=models.CASCADE, related_name="participations")
+    # The match's and the report's token: their foreign keys are (id, token) (apps.common.token_keys).
+    token = models.CharField(max_length=64)
+    match = models.ForeignKey(Match, on_delete=models.CASCADE, related_name="participants", db_constraint=False)
+    report = models.ForeignKey(
+        "indicators.Report", on_delete=models.CASCADE, related_name="participations", db_constraint=False
+    )
     organisation = models.ForeignKey("organisations.Organisation", on_delete=models.PROTECT)
     active = models.BooleanField(default=True)
     joined_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["match", "organisation"], name="participant_one_per_org"),
+            models.UniqueConstraint(fields=["match", "organisation", "token"], name="participant_one_per_org"),
         ]
 
     def __str__(self) -> str:
@@ -65,11 +69,12 @@ class ToldAbout(models.Model):
     """That `recipient` was told of `report` in `match`: whom a withdrawal must reach."""
 
     recipient = models.ForeignKey("organisations.Organisation", on_delete=models.PROTECT)
-    report = models.ForeignKey("indicators.Report", on_delete=models.CASCADE)
-    match = models.ForeignKey(Match, on_delete=models.CASCADE)
+    token = models.CharField(max_length=64)
+    report = models.ForeignKey("indicators.Report", on_delete=models.CASCADE, db_constraint=False)
+    match = models.ForeignKey(Match, on_delete=models.CASCADE, db_constraint=False)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["recipient", "report"], name="told_once_per_report")]
+        constraints = [models.UniqueConstraint(fields=["recipient", "report", "token"], name="told_once_per_report")]
 
     def __str__(self) -> str:
         return f"{self.recipient_id} told of report {self.report_id}"
@@ -93,9 +98,12 @@ class DisclosureStatus(models.TextChoices):
 class DisclosureRequest(models.Model):
     """A party asks an anonymous counterpart in a match to reveal itself."""
 
-    match = models.ForeignKey(Match, on_delete=models.PROTECT)
+    token = models.CharField(max_length=64)
+    match = models.ForeignKey(Match, on_delete=models.PROTECT, db_constraint=False)
     requester = models.ForeignKey("organisations.Organisation", on_delete=models.PROTECT, related_name="+")
-    target_report = models.ForeignKey("indicators.Report", on_delete=models.PROTECT, related_name="+")
+    target_report = models.ForeignKey(
+        "indicators.Report", on_delete=models.PROTECT, related_name="+", db_constraint=False
+    )
     target = models.ForeignKey("organisations.Organisation", on_delete=models.PROTECT, related_name="+")
     legal_basis = models.CharField(max_length=32, choices=LegalBasis.choices)
     message = models.TextField(max_length=2000)
@@ -109,7 +117,7 @@ class DisclosureRequest(models.Model):
     class Meta:
         constraints = [
             models.UniqueConstraint(
-                fields=["requester", "target_report"],
+                fields=["requester", "target_report", "token"],
                 condition=models.Q(status="pending"),
                 name="one_pending_disclosure_per_counterpart",
             )

@@ -25,8 +25,10 @@ from apps.routing.models import Event, Notification
 from apps.routing.services import Written, deliver_notifications
 
 
-def _notify(organisation_id: int, event: str, match: Match | None, payload: dict[str, Any]) -> Notification:
-    return Notification(organisation_id=organisation_id, event=event, match=match, payload=payload)
+def _notify(
+    organisation_id: int, event: str, payload: dict[str, Any], *, match_id: int | None = None, token: str = ""
+) -> Notification:
+    return Notification(organisation_id=organisation_id, event=event, match_id=match_id, token=token, payload=payload)
 
 
 def notify_match_changes(*, changes: MatchChanges) -> int:
@@ -55,9 +57,9 @@ def _notify_matches(matches: QuerySet[Match]) -> int:
         "recipient_id", "match_id", "report_id"
     ):
         told[(recipient_id, match_id)].add(report_id)
-    notifications: list[tuple[int, str, int, dict[str, Any]]] = []  # (recipient, event, match, payload)
-    told_rows: list[tuple[int, int, int]] = []  # (recipient, report, match) ids
-    seen: list[tuple[int, int]] = []
+    notifications: list[tuple[int, str, int, str, dict[str, Any]]] = []  # recipient, event, match, token, payload
+    told_rows: list[tuple[int, int, int, str]] = []  # recipient, report, match, token
+    seen: list[tuple[int, int, str]] = []
     for match in matches:
         for participant in match.participants.all():
             if not participant.active:
@@ -76,12 +78,12 @@ def _notify_matches(matches: QuerySet[Match]) -> int:
             new = [counterpart for _, counterpart in news]
             event = Event.MATCH_JOINED if heard else Event.MATCH_CREATED
             if not heard:
-                seen.append((viewer.pk, match.pk))
-            notifications.append((viewer.pk, event, match.pk, {**view, "new_counterparts": new}))
-            told_rows += [(viewer.pk, report_id, match.pk) for report_id in new_ids]
+                seen.append((viewer.pk, match.pk, match.token))
+            notifications.append((viewer.pk, event, match.pk, match.token, {**view, "new_counterparts": new}))
+            told_rows += [(viewer.pk, report_id, match.pk, match.token) for report_id in new_ids]
             heard.update(new_ids)
-    ids = rows_insert(Notification, ["organisation", "event", "match", "payload"], notifications)
-    rows_insert(ToldAbout, ["recipient", "report", "match"], told_rows, ignore_conflicts=True)
+    ids = rows_insert(Notification, ["organisation", "event", "match", "token", "payload"], notifications)
+    rows_insert(ToldAbout, ["recipient", "report", "match", "token"], told_rows, ignore_conflicts=True)
     matches_seen.send(sender=Match, seen=seen)
     deliver_notifications([Written(pk, *row[:2]) for pk, row in zip(ids, notifications, strict=True)])
     return len(notifications)
@@ -94,7 +96,7 @@ def _retraction(row: ToldAbout, reason: str) -> Notification:
         "participant": participant_handle(row.report_id, row.recipient_id),
         "reason": reason,
     }
-    return _notify(row.recipient_id, Event.MATCH_RETRACTED, row.match, payload)
+    return _notify(row.recipient_id, Event.MATCH_RETRACTED, payload, match_id=row.match_id, token=row.token)
 
 
 def notify_reports_ended(*, report_ids: Iterable[int], reason: str) -> int:
@@ -111,9 +113,7 @@ def notify_reports_ended(*, report_ids: Iterable[int], reason: str) -> int:
 def notify_reports_corrected(*, report_ids: Iterable[int]) -> int:
     """Parties told of a report hear when its reporter changes it (category, dates, policy)."""
     rows = list(
-        ToldAbout.objects.filter(report_id__in=list(report_ids)).select_related(
-            "report__organisation", "recipient", "match"
-        )
+        ToldAbout.objects.filter(report_id__in=list(report_ids)).select_related("report__organisation", "recipient")
     )
     notifications = []
     hidden = []
@@ -126,7 +126,9 @@ def notify_reports_corrected(*, report_ids: Iterable[int]) -> int:
             hidden.append(row.pk)
             continue
         payload = {"match": public_id("match", row.match_id), "counterpart": view.as_dict()}
-        notifications.append(_notify(row.recipient_id, Event.MATCH_CORRECTED, row.match, payload))
+        notifications.append(
+            _notify(row.recipient_id, Event.MATCH_CORRECTED, payload, match_id=row.match_id, token=row.token)
+        )
     ToldAbout.objects.filter(pk__in=hidden).delete()
     Notification.objects.bulk_create(notifications)
     deliver_notifications(notifications)
@@ -149,7 +151,6 @@ def notify_sightings(*, screener: Organisation, pairs: Iterable[TokenPair], visi
         _notify(
             report.organisation_id,
             Event.SIGHTING,
-            None,
             {
                 "report": public_id("report", report.pk),
                 "key_id": report.key_id,

@@ -100,7 +100,7 @@ def matches_sync(
     for participant in MatchParticipant.objects.filter(match__in=[match.pk for match in existing.values()]):
         participants[participant.match_id][participant.organisation_id] = participant
 
-    new_participants: list[tuple[int, int, int, timezone.datetime]] = []  # match, report, organisation, joined
+    new_participants: list[tuple[int, str, int, int, timezone.datetime]] = []  # match, token, report, org, joined
     rejoined: list[MatchParticipant] = []
     left: list[int] = []  # participant ids
     # bulk_update writes a CASE per row and field; most changes share their values, one UPDATE each.
@@ -113,7 +113,7 @@ def matches_sync(
         for organisation_id, report in by_org.items():
             participant = current.get(organisation_id)
             if participant is None:
-                new_participants.append((match.pk, report["id"], organisation_id, report["active_since"]))
+                new_participants.append((match.pk, match.token, report["id"], organisation_id, report["active_since"]))
                 joined.append(organisation_id)
             elif not participant.active or participant.report_id != report["id"]:
                 # A participant is dated by its report's arrival, whenever the match itself formed.
@@ -139,7 +139,7 @@ def matches_sync(
             match.updated_at = now
             changed_matches[status].append(match.pk)
 
-    rows_insert(MatchParticipant, ["match", "report", "organisation", "joined_at"], new_participants)
+    rows_insert(MatchParticipant, ["match", "token", "report", "organisation", "joined_at"], new_participants)
     MatchParticipant.objects.bulk_update(rejoined, ["active", "report_id", "joined_at"])
     if left:
         MatchParticipant.objects.filter(pk__in=left).update(active=False)

@@ -32,7 +32,11 @@ RESOLUTIONS = (DisputeState.CONFIRMED, DisputeState.CORRECTED, DisputeState.WITH
 def _notify(recipients: list[Organisation], event: str, dispute: Dispute) -> None:
     notifications = [
         Notification(
-            organisation=recipient, event=event, match_id=dispute.match_id, payload=dispute_view(dispute, recipient)
+            organisation=recipient,
+            event=event,
+            match_id=dispute.match_id,
+            token=dispute.token,
+            payload=dispute_view(dispute, recipient),
         )
         for recipient in recipients
     ]
@@ -61,6 +65,7 @@ def dispute_open(*, actor: Actor, match_id: str, participant: str, reason: str) 
         raise Conflict("You already have an open dispute of this report.")
     dispute = Dispute.objects.create(
         match_id=match_pk,
+        token=target.token,
         disputer=disputer,
         disputer_report=own.report,
         report=target.report,

@@ -18,7 +18,8 @@ class OutcomeKind(models.TextChoices):
 class Review(models.Model):
     """One participant organisation's account of what a match led to; open until an outcome is recorded."""
 
-    match = models.ForeignKey("matching.Match", on_delete=models.PROTECT, related_name="reviews")
+    token = models.CharField(max_length=64)  # the match's: its foreign key is (id, token)
+    match = models.ForeignKey("matching.Match", on_delete=models.PROTECT, related_name="reviews", db_constraint=False)
     organisation = models.ForeignKey("organisations.Organisation", on_delete=models.PROTECT, related_name="reviews")
     outcome = models.CharField(max_length=32, choices=OutcomeKind.choices, blank=True, help_text="Empty: open.")
     amount = models.DecimalField(max_digits=30, decimal_places=10, null=True, blank=True)
@@ -35,7 +36,9 @@ class Review(models.Model):
     reminded_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["match", "organisation"], name="review_one_per_participant")]
+        constraints = [
+            models.UniqueConstraint(fields=["match", "organisation", "token"], name="review_one_per_participant")
+        ]
         indexes = [models.Index(fields=["outcome", "reminded_at", "opened_at"], name="review_reminder_idx")]
 
     def __str__(self) -> str:
@@ -57,11 +60,16 @@ class DisputeState(models.TextChoices):
 class Dispute(models.Model):
     """A participant says another participant's report in a match is wrong; the reporter answers."""
 
-    match = models.ForeignKey("matching.Match", on_delete=models.PROTECT, related_name="disputes")
+    token = models.CharField(max_length=64)  # the match's and both reports': their foreign keys are (id, token)
+    match = models.ForeignKey("matching.Match", on_delete=models.PROTECT, related_name="disputes", db_constraint=False)
     disputer = models.ForeignKey("organisations.Organisation", on_delete=models.PROTECT, related_name="+")
     # The disputer's own report in the match: who may know of the dispute follows its visibility.
-    disputer_report = models.ForeignKey("indicators.Report", on_delete=models.PROTECT, related_name="+")
-    report = models.ForeignKey("indicators.Report", on_delete=models.PROTECT, related_name="disputes")
+    disputer_report = models.ForeignKey(
+        "indicators.Report", on_delete=models.PROTECT, related_name="+", db_constraint=False
+    )
+    report = models.ForeignKey(
+        "indicators.Report", on_delete=models.PROTECT, related_name="disputes", db_constraint=False
+    )
     reason = models.TextField(max_length=2000)
     response = models.TextField(max_length=2000, blank=True)
     deadline = models.DateTimeField()
@@ -72,7 +80,9 @@ class Dispute(models.Model):
     class Meta:
         constraints = [
             models.UniqueConstraint(
-                fields=["disputer", "report"], condition=models.Q(state="open"), name="one_open_dispute_per_report"
+                fields=["disputer", "report", "token"],
+                condition=models.Q(state="open"),
+                name="one_open_dispute_per_report",
             )
         ]
         indexes = [models.Index(fields=["state", "deadline"], name="dispute_deadline_idx")]

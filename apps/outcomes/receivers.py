@@ -10,7 +10,7 @@ from apps.outcomes.screening import screen_annotate
 
 
 @receiver(matches_seen)
-def open_reviews(sender: Any, seen: list[tuple[int, int]], **kwargs: Any) -> None:
+def open_reviews(sender: Any, seen: list[tuple[int, int, str]], **kwargs: Any) -> None:
     """Each participant told of a match for the first time is asked what it led to."""
     reviews_open(seen=seen)
 

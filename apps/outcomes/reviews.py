@@ -18,11 +18,11 @@ from apps.routing.models import Event, Notification
 from apps.routing.services import deliver_notifications
 
 
-def reviews_open(*, seen: list[tuple[int, int]]) -> None:
-    """A review for each (organisation, match) just told of; one per participant, however often it is told."""
+def reviews_open(*, seen: list[tuple[int, int, str]]) -> None:
+    """A review for each (organisation, match, token) just told of; one per participant, however often told."""
     now = timezone.now()
-    rows = [(org_id, match_id, now) for org_id, match_id in seen]
-    rows_insert(Review, ["organisation", "match", "opened_at"], rows, ignore_conflicts=True)
+    rows = [(org_id, match_id, token, now) for org_id, match_id, token in seen]
+    rows_insert(Review, ["organisation", "match", "token", "opened_at"], rows, ignore_conflicts=True)
     SECTOR_PRECISION.forget()  # a new matched report moves its sector's figure
 
 
@@ -92,6 +92,7 @@ def reviews_remind(*, limit: int = 1000) -> int:
                 organisation_id=review.organisation_id,
                 event=Event.REVIEW_REMINDER,
                 match_id=review.match_id,
+                token=review.token,
                 payload=payload,
             )
         )

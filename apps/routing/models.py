@@ -30,7 +30,8 @@ class Notification(models.Model):
 
     organisation = models.ForeignKey("organisations.Organisation", on_delete=models.PROTECT)
     event = models.CharField(max_length=32, choices=Event.choices)
-    match = models.ForeignKey("matching.Match", null=True, blank=True, on_delete=models.PROTECT)
+    match = models.ForeignKey("matching.Match", null=True, blank=True, on_delete=models.PROTECT, db_constraint=False)
+    token = models.CharField(max_length=64, blank=True)  # the match's, if any: its foreign key is (id, token)
     payload = models.JSONField(encoder=DjangoJSONEncoder)
     created_at = models.DateTimeField(default=timezone.now)
     read_at = models.DateTimeField(null=True, blank=True)

@@ -23,11 +23,14 @@ def test_rows_are_stored_as_bulk_create_stores_them_each_other_field_at_its_defa
     now = timezone.now()
     matches = [Match.objects.create(key_id="k", token=f"t{n}") for n in range(3)]
     orgs = [world.org_a.pk, world.org_b.pk]
-    Review.objects.bulk_create([Review(organisation_id=o, match=m, opened_at=now) for m in matches for o in orgs])
+    Review.objects.bulk_create(
+        [Review(organisation_id=o, match=m, token=m.token, opened_at=now) for m in matches for o in orgs]
+    )
     expected = _stored()
     Review.objects.all().delete()
 
-    rows_insert(Review, ["organisation", "match", "opened_at"], [(o, m.pk, now) for m in matches for o in orgs])
+    rows = [(o, m.pk, m.token, now) for m in matches for o in orgs]
+    rows_insert(Review, ["organisation", "match", "token", "opened_at"], rows)
 
     assert _stored() == expected
 
@@ -35,10 +38,10 @@ def test_rows_are_stored_as_bulk_create_stores_them_each_other_field_at_its_defa
 def test_conflicting_rows_are_skipped_when_asked(world) -> None:
     match = Match.objects.create(key_id="k", token="t")
     opened = timezone.now()
-    rows_insert(Review, ["organisation", "match", "opened_at"], [(world.org_a.pk, match.pk, opened)])
+    rows_insert(Review, ["organisation", "match", "token", "opened_at"], [(world.org_a.pk, match.pk, "t", opened)])
 
-    rows = [(world.org_a.pk, match.pk, timezone.now()), (world.org_b.pk, match.pk, opened)]
-    rows_insert(Review, ["organisation", "match", "opened_at"], rows, ignore_conflicts=True)
+    rows = [(world.org_a.pk, match.pk, "t", timezone.now()), (world.org_b.pk, match.pk, "t", opened)]
+    rows_insert(Review, ["organisation", "match", "token", "opened_at"], rows, ignore_conflicts=True)
 
     assert {(r.organisation_id, r.opened_at) for r in Review.objects.all()} == {
         (world.org_a.pk, opened),
@@ -48,11 +51,11 @@ def test_conflicting_rows_are_skipped_when_asked(world) -> None:
 
 def test_the_ids_come_back_in_the_order_the_rows_were_given(world) -> None:
     matches = [Match.objects.create(key_id="k", token=f"t{n}") for n in range(4)]
-    rows = [(world.org_a.pk, match.pk, timezone.now()) for match in reversed(matches)]
+    rows = [(world.org_a.pk, match.pk, match.token, timezone.now()) for match in reversed(matches)]
 
-    ids = rows_insert(Review, ["organisation", "match", "opened_at"], rows)
+    ids = rows_insert(Review, ["organisation", "match", "token", "opened_at"], rows)
 
-    assert [Review.objects.get(pk=pk).match_id for pk in ids] == [match_id for _, match_id, _ in rows]
+    assert [Review.objects.get(pk=pk).match_id for pk in ids] == [match_id for _, match_id, _, _ in rows]
 
 
 @pytest.mark.postgres_only
@@ -62,8 +65,8 @@ def test_json_is_stored_as_bulk_create_stores_it(world) -> None:
     Notification.objects.bulk_create([Notification(organisation=world.org_a, event="match.created", payload=payload)])
     rows_insert(
         Notification,
-        ["organisation", "event", "match", "payload"],
-        [(world.org_a.pk, "match.created", match.pk, payload)],
+        ["organisation", "event", "match", "token", "payload"],
+        [(world.org_a.pk, "match.created", match.pk, match.token, payload)],
     )
 
     with connection.cursor() as cursor:

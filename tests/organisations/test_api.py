@@ -86,7 +86,7 @@ def _dispute_of_a_and_a_third_party(world) -> str:
     match = Match.objects.get(pk=internal_id("match", _match_of_a_and_a_third_party(world)))
     third = Organisation.objects.get(slug="gamma-ngo")
     dispute = Dispute.objects.create(
-        match=match, disputer=world.org_a, disputer_report=world.org_a.reports.get(),
+        match=match, token=match.token, disputer=world.org_a, disputer_report=world.org_a.reports.get(),
         report=third.reports.get(), reason="?", deadline=timezone.now() + timedelta(days=7),
     )  # fmt: skip
     return public_id("dispute", dispute.pk)

@@ -56,7 +56,9 @@ def _matches(reports: list[Report]) -> None:
         for r in items:
             joined = max(formed, r.created_at)
             participants.append(
-                MatchParticipant(match=match, report=r, organisation_id=r.organisation_id, joined_at=joined)
+                MatchParticipant(
+                    match=match, token=token, report=r, organisation_id=r.organisation_id, joined_at=joined
+                )
             )
     MatchParticipant.objects.bulk_create(participants)
 

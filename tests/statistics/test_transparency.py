@@ -66,8 +66,9 @@ def test_disclosure_requests_are_counted_by_what_became_of_them_in_the_period(wo
     inside = PERIOD.start_at + timedelta(days=5)
     for status in ("pending", "approved", "refused", "refused"):
         DisclosureRequest.objects.create(
-            match=match, requester=world.org_a, target_report=report, target=world.org_b, legal_basis="consent",
-            message="?", status=status, created_at=inside, expires_at=inside + timedelta(days=14),
+            match=match, token=match.token, requester=world.org_a, target_report=report, target=world.org_b,
+            legal_basis="consent", message="?", status=status, created_at=inside,
+            expires_at=inside + timedelta(days=14),
             answered_at=None if status == "pending" else inside + timedelta(days=1),
         )  # fmt: skip
     release = release_create(actor=SYSTEM, period=PERIOD)
@@ -151,8 +152,8 @@ def test_outcomes_disputes_and_frozen_funds_count_what_was_recorded_and_never_a_
     for organisation, outcome, amount in ((world.org_a, "funds_frozen", "0.5"), (world.org_b, "sar_filed", None),
                                           (police, "funds_frozen", "9")):  # fmt: skip
         review = {"outcome": outcome, "amount": amount, "currency": "btc" if amount else "", "recorded_at": recorded}
-        Review.objects.update_or_create(match=match, organisation=organisation, defaults=review)
-    Dispute.objects.create(match=match, disputer=world.org_b, disputer_report=world.org_b.reports.get(),
+        Review.objects.update_or_create(match=match, token=match.token, organisation=organisation, defaults=review)
+    Dispute.objects.create(match=match, token=token, disputer=world.org_b, disputer_report=world.org_b.reports.get(),
                            report=world.org_a.reports.get(), reason="?", deadline=recorded,
                            state="undefended")  # fmt: skip
 

@@ -1,0 +1,30 @@
+import django.db.models.deletion
+from django.db import migrations, models
+
+from apps.common.token_keys import copy_match_token
+
+
+class Migration(migrations.Migration):
+    """A notification about a match carries the match's token (README: Scaling out)."""
+
+    dependencies = [
+        ("matching", "0004_token_columns"),
+        ("routing", "0004_alter_channelchoice_event_alter_notification_event"),
+    ]
+
+    operations = [
+        migrations.AddField("notification", "token", models.CharField(blank=True, default="", max_length=64)),
+        copy_match_token("routing.Notification"),
+        migrations.AlterField("notification", "token", models.CharField(blank=True, max_length=64)),
+        migrations.AlterField(
+            "notification",
+            "match",
+            models.ForeignKey(
+                blank=True,
+                db_constraint=False,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                to="matching.match",
+            ),
+        ),
+    ]
