@@ -8,7 +8,7 @@ through the composite index, and its foreign keys to token tables are declared w
 of their own. The embedded SQLite database of a first run keeps Django's keys.
 """
 
-from django.db import migrations
+from django.db import migrations, models
 
 
 def _quote(schema_editor, name: str) -> str:
@@ -104,3 +104,10 @@ def copy_match_token(model: str) -> migrations.RunPython:
         )
 
     return migrations.RunPython(forwards, migrations.RunPython.noop)
+
+
+def unconstrained_foreign_key(model: str, name: str, to: str, on_delete, **options) -> migrations.AlterField:
+    """Declare `model.name` without Django's one-column constraint: `ReferByToken` adds the composite one."""
+    return migrations.AlterField(
+        model, name, models.ForeignKey(to=to, on_delete=on_delete, db_constraint=False, **options)
+    )

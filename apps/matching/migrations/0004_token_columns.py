@@ -1,7 +1,7 @@
-import django.db.models.deletion
 from django.db import migrations, models
+from django.db.models import CASCADE, PROTECT
 
-from apps.common.token_keys import copy_match_token
+from apps.common.token_keys import copy_match_token, unconstrained_foreign_key
 
 
 class Migration(migrations.Migration):
@@ -13,60 +13,25 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        migrations.AddField("matchparticipant", "token", models.CharField(max_length=64, null=True)),
-        migrations.AddField("toldabout", "token", models.CharField(max_length=64, null=True)),
-        migrations.AddField("disclosurerequest", "token", models.CharField(max_length=64, null=True)),
+        *(
+            migrations.AddField(model, "token", models.CharField(max_length=64, null=True))
+            for model in ("matchparticipant", "toldabout", "disclosurerequest")
+        ),
         copy_match_token("matching.MatchParticipant"),
         copy_match_token("matching.ToldAbout"),
         copy_match_token("matching.DisclosureRequest"),
-        migrations.AlterField("matchparticipant", "token", models.CharField(max_length=64)),
-        migrations.AlterField("toldabout", "token", models.CharField(max_length=64)),
-        migrations.AlterField("disclosurerequest", "token", models.CharField(max_length=64)),
-        migrations.AlterField(
-            "matchparticipant",
-            "match",
-            models.ForeignKey(
-                db_constraint=False,
-                on_delete=django.db.models.deletion.CASCADE,
-                related_name="participants",
-                to="matching.match",
-            ),
+        *(
+            migrations.AlterField(model, "token", models.CharField(max_length=64))
+            for model in ("matchparticipant", "toldabout", "disclosurerequest")
         ),
-        migrations.AlterField(
-            "matchparticipant",
-            "report",
-            models.ForeignKey(
-                db_constraint=False,
-                on_delete=django.db.models.deletion.CASCADE,
-                related_name="participations",
-                to="indicators.report",
-            ),
+        unconstrained_foreign_key("matchparticipant", "match", "matching.match", CASCADE, related_name="participants"),
+        unconstrained_foreign_key(
+            "matchparticipant", "report", "indicators.report", CASCADE, related_name="participations"
         ),
-        migrations.AlterField(
-            "toldabout",
-            "match",
-            models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.CASCADE, to="matching.match"),
-        ),
-        migrations.AlterField(
-            "toldabout",
-            "report",
-            models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.CASCADE, to="indicators.report"),
-        ),
-        migrations.AlterField(
-            "disclosurerequest",
-            "match",
-            models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.PROTECT, to="matching.match"),
-        ),
-        migrations.AlterField(
-            "disclosurerequest",
-            "target_report",
-            models.ForeignKey(
-                db_constraint=False,
-                on_delete=django.db.models.deletion.PROTECT,
-                related_name="+",
-                to="indicators.report",
-            ),
-        ),
+        unconstrained_foreign_key("toldabout", "match", "matching.match", CASCADE),
+        unconstrained_foreign_key("toldabout", "report", "indicators.report", CASCADE),
+        unconstrained_foreign_key("disclosurerequest", "match", "matching.match", PROTECT),
+        unconstrained_foreign_key("disclosurerequest", "target_report", "indicators.report", PROTECT, related_name="+"),
         migrations.RemoveConstraint("matchparticipant", "participant_one_per_org"),
         migrations.AddConstraint(
             "matchparticipant",

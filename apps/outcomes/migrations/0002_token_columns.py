@@ -1,7 +1,7 @@
-import django.db.models.deletion
 from django.db import migrations, models
+from django.db.models import PROTECT
 
-from apps.common.token_keys import copy_match_token
+from apps.common.token_keys import copy_match_token, unconstrained_foreign_key
 
 
 class Migration(migrations.Migration):
@@ -19,46 +19,10 @@ class Migration(migrations.Migration):
         copy_match_token("outcomes.Dispute"),
         migrations.AlterField("review", "token", models.CharField(max_length=64)),
         migrations.AlterField("dispute", "token", models.CharField(max_length=64)),
-        migrations.AlterField(
-            "review",
-            "match",
-            models.ForeignKey(
-                db_constraint=False,
-                on_delete=django.db.models.deletion.PROTECT,
-                related_name="reviews",
-                to="matching.match",
-            ),
-        ),
-        migrations.AlterField(
-            "dispute",
-            "match",
-            models.ForeignKey(
-                db_constraint=False,
-                on_delete=django.db.models.deletion.PROTECT,
-                related_name="disputes",
-                to="matching.match",
-            ),
-        ),
-        migrations.AlterField(
-            "dispute",
-            "disputer_report",
-            models.ForeignKey(
-                db_constraint=False,
-                on_delete=django.db.models.deletion.PROTECT,
-                related_name="+",
-                to="indicators.report",
-            ),
-        ),
-        migrations.AlterField(
-            "dispute",
-            "report",
-            models.ForeignKey(
-                db_constraint=False,
-                on_delete=django.db.models.deletion.PROTECT,
-                related_name="disputes",
-                to="indicators.report",
-            ),
-        ),
+        unconstrained_foreign_key("review", "match", "matching.match", PROTECT, related_name="reviews"),
+        unconstrained_foreign_key("dispute", "match", "matching.match", PROTECT, related_name="disputes"),
+        unconstrained_foreign_key("dispute", "disputer_report", "indicators.report", PROTECT, related_name="+"),
+        unconstrained_foreign_key("dispute", "report", "indicators.report", PROTECT, related_name="disputes"),
         migrations.RemoveConstraint("review", "review_one_per_participant"),
         migrations.AddConstraint(
             "review",

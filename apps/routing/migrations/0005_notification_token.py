@@ -1,7 +1,7 @@
-import django.db.models.deletion
 from django.db import migrations, models
+from django.db.models import PROTECT
 
-from apps.common.token_keys import copy_match_token
+from apps.common.token_keys import copy_match_token, unconstrained_foreign_key
 
 
 class Migration(migrations.Migration):
@@ -16,15 +16,5 @@ class Migration(migrations.Migration):
         migrations.AddField("notification", "token", models.CharField(blank=True, default="", max_length=64)),
         copy_match_token("routing.Notification"),
         migrations.AlterField("notification", "token", models.CharField(blank=True, max_length=64)),
-        migrations.AlterField(
-            "notification",
-            "match",
-            models.ForeignKey(
-                blank=True,
-                db_constraint=False,
-                null=True,
-                on_delete=django.db.models.deletion.PROTECT,
-                to="matching.match",
-            ),
-        ),
+        unconstrained_foreign_key("notification", "match", "matching.match", PROTECT, null=True, blank=True),
     ]
