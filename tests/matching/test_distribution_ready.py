@@ -21,23 +21,28 @@ TABLE_NAMES = {model._meta.db_table for model in TOKEN_TABLES}
 # Every key of the schema: (table, kind, columns, referenced table, referenced columns), kind as in
 # pg_constraint (p, u, f) or "i" for a unique index that is not a constraint (a partial one).
 KEYS_SQL = """
-SELECT c.conrelid::regclass::text, c.contype,
-       ARRAY(SELECT a.attname FROM unnest(c.conkey) k JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = k),
-       c.confrelid::regclass::text,
-       ARRAY(SELECT a.attname FROM unnest(c.confkey) k JOIN pg_attribute a ON a.attrelid = c.confrelid AND a.attnum = k)
+SELECT c.conrelid::regclass::text, c.contype, pg_temp.columns(c.conrelid, c.conkey),
+       c.confrelid::regclass::text, pg_temp.columns(c.confrelid, c.confkey)
 FROM pg_constraint c WHERE c.connamespace = current_schema()::regnamespace AND c.contype IN ('p', 'u', 'f')
 UNION ALL
-SELECT i.indrelid::regclass::text, 'i',
-       ARRAY(SELECT a.attname FROM unnest(i.indkey) k JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k),
-       '-', '{}'
+SELECT i.indrelid::regclass::text, 'i', pg_temp.columns(i.indrelid, i.indkey::int2[]), '-', '{}'
 FROM pg_index i JOIN pg_class t ON t.oid = i.indrelid
 WHERE i.indisunique AND t.relnamespace = current_schema()::regnamespace
   AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid)
+"""
+# The names of a key's columns in the key's order (created for the session, used by KEYS_SQL).
+COLUMNS_SQL = """
+CREATE OR REPLACE FUNCTION pg_temp.columns(relation oid, numbers int2[]) RETURNS text[] LANGUAGE sql AS $$
+  SELECT coalesce(array_agg(a.attname::text ORDER BY k.position), '{}')
+  FROM unnest(numbers) WITH ORDINALITY AS k(number, position)
+  JOIN pg_attribute a ON a.attrelid = relation AND a.attnum = k.number
+$$
 """
 
 
 def _keys() -> list[tuple[str, str, list[str], str, list[str]]]:
     with connection.cursor() as cursor:
+        cursor.execute(COLUMNS_SQL)
         cursor.execute(KEYS_SQL)
         return cursor.fetchall()
 
