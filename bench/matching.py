@@ -1,7 +1,6 @@
 """Matching benchmark: COPY seeding, ingestion against COPY, screening latency, web memory, hub against PSI."""
 
 import argparse
-import gc
 import io
 import itertools
 import os
@@ -394,13 +393,13 @@ def ingest(table: Table, organisation: Any) -> Row:
     """report_submit at the maximum batch against COPY of as many rows, alternating, at this table size."""
     from apps.common.actors import Actor
     from apps.matching.reporting import report_submit
+    from hub.garbage import collect_between_requests
 
     actor = Actor(organisation=organisation)
     size = size_label(table.rows)
-    # A web worker serves with what it loaded frozen out of the collector's generations (hub/wsgi.py).
-    # Freeze this process's heap as well, or each batch's collections walk the benchmark's own samples.
-    gc.collect()
-    gc.freeze()
+    # Collect garbage as a web worker does (hub/garbage.py): with the heap frozen, or each batch's
+    # collections walk the benchmark's own samples, and with the worker's threshold.
+    collect_between_requests()
     with step(f"ingest at {size}: report_submit, batch {BATCH:,}, against COPY of {BATCH:,} rows"):
         service_seconds = copy_seconds = 0.0
         for round_ in range(INGEST_ROUNDS + 1):

@@ -18,6 +18,7 @@ print(gc.get_freeze_count() > 0, id(views.ScreenApi) in tracked, id(hub.wsgi.app
 BETWEEN_REQUESTS = """
 import gc
 import weakref
+import hub.garbage
 import hub.wsgi
 from django.test import Client
 first = Client().get("/api/v1/organisation")
@@ -29,7 +30,7 @@ for _ in range(120):
     Client().get("/api/v1/organisation")
     collections.append(gc.get_count())
 older_bounded = all(count[1] <= 10 and count[2] <= 10 for count in collections)
-print(gc.get_threshold()[0] == hub.wsgi.YOUNG_THRESHOLD, left() is None, older_bounded)
+print(gc.get_threshold()[0] == hub.garbage.YOUNG_THRESHOLD, left() is None, older_bounded)
 """
 
 
