@@ -9,6 +9,7 @@ of their own. The embedded SQLite database of a first run keeps Django's keys.
 """
 
 from django.db import migrations, models
+from django.db.migrations.operations.base import Operation
 
 
 def _quote(schema_editor, name: str) -> str:
@@ -22,7 +23,7 @@ def _primary_key_name(schema_editor, table: str) -> str:
     return name
 
 
-class KeyByToken(migrations.operations.base.Operation):
+class KeyByToken(Operation):
     """Make the primary key of `model` (app_label.ModelName) `(id, token)`."""
 
     reversible = True
@@ -54,7 +55,7 @@ class KeyByToken(migrations.operations.base.Operation):
         return f"Primary key of {self.model} becomes (id, token)"
 
 
-class ReferByToken(migrations.operations.base.Operation):
+class ReferByToken(Operation):
     """Constrain `model`'s foreign key `field` as `(field_id, token)` referencing the target's `(id, token)`."""
 
     reversible = True
@@ -111,3 +112,9 @@ def unconstrained_foreign_key(model: str, name: str, to: str, on_delete, **optio
     return migrations.AlterField(
         model, name, models.ForeignKey(to=to, on_delete=on_delete, db_constraint=False, **options)
     )
+
+
+def unique_with_token(model: str, name: str, fields: list[str], **options) -> list[Operation]:
+    """Replace the unique constraint `name` of `model` by one over `fields` and the token."""
+    constraint = models.UniqueConstraint(fields=[*fields, "token"], name=name, **options)
+    return [migrations.RemoveConstraint(model, name), migrations.AddConstraint(model, constraint)]

@@ -1,7 +1,7 @@
 from django.db import migrations, models
 from django.db.models import CASCADE, PROTECT
 
-from apps.common.token_keys import copy_match_token, unconstrained_foreign_key
+from apps.common.token_keys import copy_match_token, unconstrained_foreign_key, unique_with_token
 
 
 class Migration(migrations.Migration):
@@ -32,23 +32,12 @@ class Migration(migrations.Migration):
         unconstrained_foreign_key("toldabout", "report", "indicators.report", CASCADE),
         unconstrained_foreign_key("disclosurerequest", "match", "matching.match", PROTECT),
         unconstrained_foreign_key("disclosurerequest", "target_report", "indicators.report", PROTECT, related_name="+"),
-        migrations.RemoveConstraint("matchparticipant", "participant_one_per_org"),
-        migrations.AddConstraint(
-            "matchparticipant",
-            models.UniqueConstraint(fields=["match", "organisation", "token"], name="participant_one_per_org"),
-        ),
-        migrations.RemoveConstraint("toldabout", "told_once_per_report"),
-        migrations.AddConstraint(
-            "toldabout",
-            models.UniqueConstraint(fields=["recipient", "report", "token"], name="told_once_per_report"),
-        ),
-        migrations.RemoveConstraint("disclosurerequest", "one_pending_disclosure_per_counterpart"),
-        migrations.AddConstraint(
+        *unique_with_token("matchparticipant", "participant_one_per_org", ["match", "organisation"]),
+        *unique_with_token("toldabout", "told_once_per_report", ["recipient", "report"]),
+        *unique_with_token(
             "disclosurerequest",
-            models.UniqueConstraint(
-                condition=models.Q(status="pending"),
-                fields=["requester", "target_report", "token"],
-                name="one_pending_disclosure_per_counterpart",
-            ),
+            "one_pending_disclosure_per_counterpart",
+            ["requester", "target_report"],
+            condition=models.Q(status="pending"),
         ),
     ]

@@ -1,7 +1,7 @@
 from django.db import migrations, models
 from django.db.models import PROTECT
 
-from apps.common.token_keys import copy_match_token, unconstrained_foreign_key
+from apps.common.token_keys import copy_match_token, unconstrained_foreign_key, unique_with_token
 
 
 class Migration(migrations.Migration):
@@ -23,18 +23,8 @@ class Migration(migrations.Migration):
         unconstrained_foreign_key("dispute", "match", "matching.match", PROTECT, related_name="disputes"),
         unconstrained_foreign_key("dispute", "disputer_report", "indicators.report", PROTECT, related_name="+"),
         unconstrained_foreign_key("dispute", "report", "indicators.report", PROTECT, related_name="disputes"),
-        migrations.RemoveConstraint("review", "review_one_per_participant"),
-        migrations.AddConstraint(
-            "review",
-            models.UniqueConstraint(fields=["match", "organisation", "token"], name="review_one_per_participant"),
-        ),
-        migrations.RemoveConstraint("dispute", "one_open_dispute_per_report"),
-        migrations.AddConstraint(
-            "dispute",
-            models.UniqueConstraint(
-                condition=models.Q(state="open"),
-                fields=["disputer", "report", "token"],
-                name="one_open_dispute_per_report",
-            ),
+        *unique_with_token("review", "review_one_per_participant", ["match", "organisation"]),
+        *unique_with_token(
+            "dispute", "one_open_dispute_per_report", ["disputer", "report"], condition=models.Q(state="open")
         ),
     ]
